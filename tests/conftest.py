@@ -11,8 +11,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
 
-    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    try:
+        on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    except ImproperlyConfigured:  # pure tests run with -p no:django
+        on_postgres = False
     have_browser = os.path.exists(CHROMIUM)
     require_browser = os.environ.get("REQUIRE_BROWSER") == "1"
     for item in items:
