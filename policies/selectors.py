@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from policies.access import vehicles_for_user
 from policies.models import Policy, RetainedCustomer, Vehicle, VehicleTerm
 from policies.validation import half_width
+from renewal_desk.months import add_months
 
 VIN_CHARS = re.compile(r"^[A-Z0-9]{6,17}$")
 
@@ -65,9 +66,7 @@ def customer_category(*, vehicle_id: int, t_date: date, case_date: date, expirin
     )
     if any(row["previous_insurer"] and row["previous_policy_no"] for row in rows):
         return 2
-    two_years_before = case_date.replace(year=case_date.year - 2) if not (
-        case_date.month == 2 and case_date.day == 29
-    ) else case_date.replace(year=case_date.year - 2, day=28)
+    two_years_before = add_months(case_date, -24)
     if any(row["last_return_on"] and row["last_return_on"] >= two_years_before for row in rows):
         return 4
     return 3
