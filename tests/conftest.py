@@ -39,7 +39,10 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _media_root(request, tmp_path):
+    if not request.config.pluginmanager.hasplugin("django"):
+        return  # pure tests run with -p no:django
+    settings = request.getfixturevalue("settings")
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.REPORTS_DIR = tmp_path / "media" / "reports"
     settings.SMS_FILE_PATH = str(tmp_path / "sms")

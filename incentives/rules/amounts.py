@@ -1,0 +1,85 @@
+"""Exact numbers in, money out: the one place where amounts are rounded (DOMAIN.md §7).
+
+Every component is computed with `Fraction` and rounded half-up to the fen exactly once, by `round_money`.
+Floats are refused everywhere: 0.1 has no exact binary value, and a payout must be reproducible to the fen.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+Number = Fraction | Decimal | int
+
+FEN = Fraction(1, 100)
+
+
+def as_fraction(value: Number | str, *, what: str = "数值") -> Fraction:
+    """The exact value of an int, Decimal, Fraction or numeric string ('0.3', '3/10'); floats are refused."""
+    if isinstance(value, bool | float):
+        raise TypeError(f"{what}不能是 {type(value).__name__}（请用 Decimal 或 Fraction）：{value!r}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"{what}必须是有限数：{value}")
+    try:
+        return Fraction(value)
+    except (ValueError, ZeroDivisionError) as error:
+        raise ValueError(f"{what}不是有效数字：{value!r}") from error
+
+
+def round_money(value: Number) -> Decimal:
+    """Half-up (away from zero on a tie, like `ROUND_HALF_UP`) to 0.01, from the exact value."""
+    exact = as_fraction(value, what="金额")
+    sign = -1 if exact < 0 else 1
+    fen = math.floor(abs(exact) * 100 + Fraction(1, 2))
+    return Decimal(sign * fen).scaleb(-2)
+
+
+def is_whole_fen(amount: Decimal) -> bool:
+    return as_fraction(amount, what="金额") % FEN == 0
+
+
+def format_money(amount: Number) -> str:
+    """'2,284.58': the amounts of a payout sheet, with thousands separators."""
+    return f"{round_money(amount):,.2f}"
+
+
+def format_plain(value: Number) -> str:
+    """A rule constant as the admin typed it: 2000, 0.4, 1/2 → '2000', '0.4', '0.5' (or 'n/d' if not decimal)."""
+    exact = as_fraction(value)
+    if exact.denominator == 1:
+        return str(exact.numerator)
+    decimal_text = _terminating_decimal(exact)
+    return decimal_text if decimal_text is not None else f"{exact.numerator}/{exact.denominator}"
+
+
+def format_coefficient(value: Number, places: int = 6) -> str:
+    """A coefficient for an explanation: exact when it terminates within `places`, else half-up ('0.627778')."""
+    exact = as_fraction(value)
+    decimal_text = _terminating_decimal(exact, max_places=places)
+    if decimal_text is not None:
+        return decimal_text
+    scale = 10**places
+    scaled = math.floor(abs(exact) * scale + Fraction(1, 2))
+    text = f"{scaled // scale}.{scaled % scale:0{places}d}".rstrip("0").rstrip(".")
+    return ("-" if exact < 0 else "") + text
+
+
+def format_percent(value: Number, *, places: int = 2, keep_zeros: bool = False) -> str:
+    """A rate as a percentage, half-up: 19/36 → '52.78%'; edges strip zeros (3/10 → '30%')."""
+    exact = as_fraction(value) * 100
+    scale = 10**places
+    scaled = math.floor(abs(exact) * scale + Fraction(1, 2))
+    text = f"{scaled // scale}.{scaled % scale:0{places}d}" if places else str(scaled)
+    if not keep_zeros and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return ("-" if exact < 0 and scaled else "") + text + "%"
+
+
+def _terminating_decimal(exact: Fraction, max_places: int = 12) -> str | None:
+    for places in range(max_places + 1):
+        scaled = exact * 10**places
+        if scaled.denominator == 1:
+            text = str(Decimal(scaled.numerator).scaleb(-places))
+            return text if "E" not in text else format(Decimal(scaled.numerator).scaleb(-places), "f")
+    return None
