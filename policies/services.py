@@ -149,7 +149,14 @@ def _rebuild_chunk(vehicle_ids: list[int], *, grace_days: int) -> int:
         "seller_id", "lead_id", "follow_up_id", "has_compulsory", "has_commercial", "premium_compulsory",
         "premium_commercial", "full_cover", "previous_term_id", "renewal_kind", "cancelled_on",
     ]  # fmt: skip
-    VehicleTerm.objects.bulk_update([term for term, _, _ in planned], term_fields, batch_size=1000)
+    # Terms inserted just above already hold every derived field but their link (the previous term may have been
+    # inserted in the same batch): a one-column update for those keeps big imports fast (a 19-column bulk_update
+    # was ~85% of the rebuild time).
+    created = {id(term) for term in to_create}
+    linked_new = [term for term in to_create if term.previous_term_id is not None]
+    VehicleTerm.objects.bulk_update(linked_new, ["previous_term_id"], batch_size=1000)
+    reused = [term for term, _, _ in planned if id(term) not in created]
+    VehicleTerm.objects.bulk_update(reused, term_fields, batch_size=1000)
 
     moved = []
     for term, term_rows, _ in planned:

@@ -112,6 +112,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["renewal_desk.formats"]  # thousands separators in zh-hans (ui/NOTES.md)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
