@@ -1,6 +1,14 @@
 from followups.models.cases import Case, CaseEvent, CaseState, FailureReason
 from followups.models.contacts import Contact, ContactResult
 from followups.models.quotes import ApprovalLevel, Quote, QuoteStatus
+from followups.models.reminders import (
+    DispatchState,
+    ReminderChannel,
+    ReminderDispatch,
+    ReminderMessage,
+    ReminderTemplate,
+    SkipReason,
+)
 
 __all__ = [
     "ApprovalLevel",
@@ -9,7 +17,13 @@ __all__ = [
     "CaseState",
     "Contact",
     "ContactResult",
+    "DispatchState",
     "FailureReason",
     "Quote",
     "QuoteStatus",
+    "ReminderChannel",
+    "ReminderDispatch",
+    "ReminderMessage",
+    "ReminderTemplate",
+    "SkipReason",
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from policies.models import Branch, Channel, Customer, RetainedCustomer, Staff, Vehicle, VehicleTerm
 
@@ -20,9 +23,7 @@ class CaseState(models.TextChoices):
     EXCLUDED = "excluded", "已排除"
 
 
-OPEN_STATES = frozenset(
-    {CaseState.UNASSIGNED, CaseState.FOLLOWING, CaseState.QUOTED, CaseState.LAPSED_FOLLOW}
-)
+OPEN_STATES = frozenset({CaseState.UNASSIGNED, CaseState.FOLLOWING, CaseState.QUOTED, CaseState.LAPSED_FOLLOW})
 REVIEW_STATES = frozenset({CaseState.LOST_PENDING, CaseState.EXCLUSION_PENDING})
 CLOSED_STATES = frozenset({CaseState.RENEWED, CaseState.LOST, CaseState.EXCLUDED})
 
@@ -54,7 +55,9 @@ class Case(models.Model):
     expiring_term = models.ForeignKey(
         VehicleTerm, null=True, blank=True, on_delete=models.SET_NULL, related_name="expiring_cases"
     )
-    retained = models.ForeignKey(RetainedCustomer, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    retained = models.ForeignKey(
+        RetainedCustomer, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     t_date = models.DateField("到期日 T")
     t_month = models.DateField("T 所在月", help_text="首日；统计口径（队列）")
     category = models.PositiveSmallIntegerField("客户类别")
@@ -76,6 +79,10 @@ class Case(models.Model):
     checkpoint_45 = models.BooleanField(default=False)
     checkpoint_33 = models.BooleanField(default=False)
     checkpoint_30 = models.BooleanField(default=False)
+    # The case's latest quote (kept by the quote service): today's list joins it instead of a subquery per row.
+    last_quote = models.ForeignKey(
+        "followups.Quote", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     # Outcome.
     renewal_term = models.ForeignKey(
@@ -107,6 +114,8 @@ class Case(models.Model):
             models.Index(fields=["assignee", "state", "t_date"], name="case_assignee_state_t"),
             models.Index(fields=["branch", "state", "t_date"], name="case_branch_state_t"),
             models.Index(fields=["branch", "t_month"], name="case_branch_cohort"),
+            # The daily job's transitions and the reminder planner scan open cases by T across all branches.
+            models.Index(fields=["state", "t_date"], name="case_state_t"),
         ]
 
     def __str__(self) -> str:
@@ -115,6 +124,23 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def days_to_t(self) -> int:
+        """Days from today (local) to T: negative once T has passed."""
+        return (self.t_date - timezone.localdate()).days
+
+    def checkpoint_states(self, today: date | None = None) -> list[tuple[int, str]]:
+        """[(45, status), (33, status), (30, status)] with status done/today/missed/upcoming/not_applicable."""
+        from followups import rules
+
+        today = today or timezone.localdate()
+        done = {45: self.checkpoint_45, 33: self.checkpoint_33, 30: self.checkpoint_30}
+        return [
+            (code, rules.checkpoint_status(checkpoint=code, t=self.t_date, today=today, done=done[code],
+                                           created_on=self.created_on))
+            for code in rules.CHECKPOINTS
+        ]  # fmt: skip
 
 
 class CaseEvent(models.Model):
@@ -141,3 +167,6 @@ class CaseEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -28,3 +28,6 @@ class Contact(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["staff", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.at:%Y-%m-%d %H:%M} {self.get_result_display()}"

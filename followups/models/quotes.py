@@ -66,6 +66,9 @@ class Quote(models.Model):
         ]
         indexes = [models.Index(fields=["status", "level"], name="quote_status_level")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} 让利 {self.discount_rate * 100:.2f}% {self.get_status_display()}"
+
     @property
     def net_commercial(self) -> Decimal:
         return self.premium_commercial - self.discount

@@ -1,0 +1,1 @@
+"""The follow-up desk's pages: thin views (parse → one service call → render), one module per page."""
