@@ -1,0 +1,211 @@
+"""Benchmark: `compute_payout` of one branch month with 10,000 renewals against a plain SQL aggregate of the same
+counts, in the same run (DESIGN.md: "the monthly payout is set-based SQL, not a Python loop per policy").
+
+    DJANGO_DEBUG=True python -m bench.bench_payout [--renewals 10000] [--repeat 5]
+
+A throwaway test database is created (SQLite in memory, or test_<name> on PostgreSQL when DATABASE_URL points
+there) and filled with bulk inserts: one branch past its ramp window, 30 staff with targets, N renewals sold in May
+2026 (a quarter of them telesales) crediting callback / seller / lead, their N cohort cases assigned to 12
+specialists (most renewed), April's cohort for the improvement award, and a second branch for the group ranking.
+
+Measured (median of --repeat runs, after one warm-up): the whole `compute_payout` — facts gathered with a few
+aggregate queries, the pure engine per person, the lines written — against the same aggregates as bare SQL
+(credits × channel; cases per assignee; team rates of two cohorts; the group ranking). Target ≤ 3×; the query count
+must not depend on N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAY, APRIL = date(2026, 5, 1), date(2026, 4, 1)
+
+BASELINE_SQL = [
+    # COM: renewals sold in the month per (callback, seller, lead, channel)
+    """SELECT callback_id, seller_id, lead_id, channel, COUNT(*) FROM policies_vehicleterm
+       WHERE branch_id = %(branch)s AND signed_on >= %(first)s AND signed_on <= %(last)s
+         AND renewal_kind IN ('renewal', 'lapsed') AND cancelled_on IS NULL
+       GROUP BY callback_id, seller_id, lead_id, channel""",
+    # BONUS / SALARY: the cohort's cases per assignee
+    """SELECT c.assignee_id, COUNT(*),
+              SUM(CASE WHEN NOT c.removed_from_renewable THEN 1 ELSE 0 END),
+              SUM(CASE WHEN c.state = 'renewed' AND t.cancelled_on IS NULL THEN 1 ELSE 0 END),
+              SUM(CASE WHEN c.state = 'renewed' AND t.cancelled_on IS NULL AND t.full_cover THEN 1 ELSE 0 END)
+       FROM followups_case c LEFT JOIN policies_vehicleterm t ON t.id = c.renewal_term_id
+       WHERE c.branch_id = %(branch)s AND c.t_month = %(month)s AND c.assignee_id IS NOT NULL
+       GROUP BY c.assignee_id""",
+    # TEAM: renewal rate per team, this cohort and the previous one
+    """SELECT c.t_month, s.team, COUNT(*),
+              SUM(CASE WHEN c.state = 'renewed' AND t.cancelled_on IS NULL THEN 1 ELSE 0 END)
+       FROM followups_case c LEFT JOIN policies_staff s ON s.id = c.assignee_id
+            LEFT JOIN policies_vehicleterm t ON t.id = c.renewal_term_id
+       WHERE c.branch_id = %(branch)s AND c.t_month IN (%(previous)s, %(month)s)
+       GROUP BY c.t_month, s.team""",
+    # RANK: every branch's cohort per assignee, with renewed premium
+    """SELECT s.employee_no, COUNT(*),
+              SUM(CASE WHEN c.state = 'renewed' AND t.cancelled_on IS NULL THEN 1 ELSE 0 END),
+              SUM(CASE WHEN c.state = 'renewed' AND t.cancelled_on IS NULL
+                       THEN t.premium_compulsory + t.premium_commercial ELSE 0 END)
+       FROM followups_case c JOIN policies_staff s ON s.id = c.assignee_id
+            LEFT JOIN policies_vehicleterm t ON t.id = c.renewal_term_id
+       WHERE c.t_month = %(month)s GROUP BY s.employee_no""",
+]
+
+
+def setup_django() -> None:
+    sys.path.insert(0, ROOT)
+    os.environ.setdefault("DJANGO_DEBUG", "True")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    import django
+
+    django.setup()
+
+
+def build(renewals: int) -> dict:
+    from followups.models import Case
+    from incentives.models import Target
+    from policies.models import Branch, Vehicle, VehicleTerm
+    from policies.services import create_staff
+
+    branch = Branch.objects.create(code="BENCH", name="基准门店", programme_start=date(2025, 1, 1))
+    other = Branch.objects.create(code="BENCH2", name="基准二店", programme_start=date(2025, 1, 1))
+    teams = ("续保一组", "续保二组", "续保三组")
+
+    def person(number: str, *roles: str, team: str = "", home=branch, leader: bool = False):
+        return create_staff(employee_no=number, name=f"员工{number}", branch=home, roles=roles, team=team,
+                            is_team_leader=leader, base_salary=Decimal("4500.00"))  # fmt: skip
+
+    lead = person("B0001", "lead", team=teams[0])
+    specialists = [person(f"B01{i:02d}", "specialist", "callback", team=teams[i % 3], leader=i < 3) for i in range(12)]
+    sellers = [person(f"B02{i:02d}", "seller", team=teams[i % 3]) for i in range(10)]
+    others = [person(f"C01{i:02d}", "specialist", home=other) for i in range(8)]
+    Target.objects.bulk_create(
+        Target(branch=branch, month=MAY, staff=staff, count=100) for staff in [lead, *specialists, *sellers]
+    )
+    vehicles = Vehicle.objects.bulk_create(
+        Vehicle(vin=f"LBENCH{index:011d}", plate=f"川A{index % 100000:05d}") for index in range(renewals + 2400)
+    )
+    previous_terms, renewal_terms, cases = [], [], []
+    for index in range(renewals):
+        t_date = MAY + timedelta(days=index % 31)
+        previous_terms.append(_term(vehicles[index], branch, start=t_date.replace(year=2025) + timedelta(days=1),
+                                    signed=date(2025, 4, 20)))  # fmt: skip
+    VehicleTerm.objects.bulk_create(previous_terms, batch_size=2000)
+    for index in range(renewals):
+        previous = previous_terms[index]
+        term = _term(vehicles[index], branch, start=previous.t_date + timedelta(days=1),
+                     signed=MAY + timedelta(days=index % 31), kind="renewal", previous=previous)  # fmt: skip
+        term.channel = "telesales" if index % 4 == 0 else "store"
+        term.callback = specialists[index % 12]
+        term.seller = sellers[index % 10] if index % 3 else None
+        term.lead = lead if index % 5 else None
+        term.full_cover = index % 7 != 0
+        renewal_terms.append(term)
+    VehicleTerm.objects.bulk_create(renewal_terms, batch_size=2000)
+    for index in range(renewals):
+        renewed = index % 10 < 7
+        cases.append(_case(vehicles[index], branch, specialists[index % 12], previous_terms[index].t_date,
+                           renewal_terms[index] if renewed else None))  # fmt: skip
+    for offset in range(2000):  # April's cohort: the improvement award's previous month
+        vehicle = vehicles[renewals + offset]
+        cases.append(_case(vehicle, branch, specialists[offset % 12], APRIL + timedelta(days=offset % 30), None,
+                           state="renewed" if offset % 10 < 6 else "lost"))  # fmt: skip
+    for offset in range(400):  # the other branch's people, for a ranking of N ≥ 10
+        vehicle = vehicles[renewals + 2000 + offset]
+        cases.append(_case(vehicle, other, others[offset % 8], MAY + timedelta(days=offset % 30), None,
+                           state="renewed" if offset % 3 else "lost"))  # fmt: skip
+    Case.objects.bulk_create(cases, batch_size=2000)
+    return {"branch": branch, "finance": person("B0900", "finance")}
+
+
+def _term(vehicle, branch, *, start: date, signed: date, kind: str = "new", previous=None):
+    from policies.models import VehicleTerm
+
+    end = date(start.year + 1, start.month, min(start.day, 28)) - timedelta(days=1)
+    return VehicleTerm(
+        vehicle=vehicle, branch=branch, start_on=start, t_date=end, last_end=end, signed_on=signed,
+        has_compulsory=True, has_commercial=True, premium_compulsory=Decimal("950.00"),
+        premium_commercial=Decimal("4512.00"), full_cover=True, renewal_kind=kind, previous_term=previous,
+    )  # fmt: skip
+
+
+def _case(vehicle, branch, assignee, t_date: date, renewal_term, state: str | None = None):
+    from followups.models import Case
+
+    return Case(
+        branch=branch, vehicle=vehicle, t_date=t_date, t_month=t_date.replace(day=1), category=1,
+        state=state or ("renewed" if renewal_term else "lost"), assignee=assignee,
+        handoff_due_on=t_date - timedelta(days=30), created_on=t_date - timedelta(days=60), renewal_term=renewal_term,
+    )  # fmt: skip
+
+
+def baseline(branch_id: int) -> int:
+    from django.db import connection
+
+    params = {"branch": branch_id, "first": MAY, "last": date(2026, 5, 31), "month": MAY, "previous": APRIL}
+    rows = 0
+    with connection.cursor() as cursor:
+        for sql in BASELINE_SQL:
+            cursor.execute(sql, params)
+            rows += len(cursor.fetchall())
+    return rows
+
+
+def timed(function, repeat: int) -> float:
+    function()  # warm-up
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--renewals", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    options = parser.parse_args()
+    setup_django()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+
+    from incentives.services import compute_payout
+
+    setup_test_environment()
+    # A database of its own (tests may be running beside the benchmark on the same server).
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = (
+        ":memory:" if connection.vendor == "sqlite" else f"bench_payout_{os.getpid()}"
+    )
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        started = time.perf_counter()
+        data = build(options.renewals)
+        print(f"built {options.renewals:,} renewals + cases in {time.perf_counter() - started:.1f} s "
+              f"on {connection.vendor}")  # fmt: skip
+        branch, finance = data["branch"], data["finance"]
+        run = compute_payout(branch=branch, month=MAY, by=finance)
+        with CaptureQueriesContext(connection) as captured:
+            compute_payout(branch=branch, month=MAY, by=finance)
+        payout = timed(lambda: compute_payout(branch=branch, month=MAY, by=finance), options.repeat)
+        plain = timed(lambda: baseline(branch.pk), options.repeat)
+        run.refresh_from_db()
+        print(f"payout run: {run.line_count} lines, total {run.total:,.2f}, "
+              f"renewals {run.store_count + run.telesales_count:,}")  # fmt: skip
+        print(f"compute_payout      {payout * 1000:8.1f} ms  ({len(captured)} queries, independent of renewals)")
+        print(f"plain SQL aggregate {plain * 1000:8.1f} ms  ({len(BASELINE_SQL)} queries)")
+        print(f"ratio               {payout / plain:8.2f}×  (target ≤ 3×)")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+if __name__ == "__main__":
+    main()
