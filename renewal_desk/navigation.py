@@ -42,7 +42,9 @@ NAV_ITEMS: list[NavItem] = [
         frozenset({R.MANAGER, R.DEPUTY_GM, R.GM, R.LEAD}),
         "followups.selectors.pending_approvals_count",
     ),
-    NavItem("权益核销", "perks:desk", frozenset({R.SELLER, R.SPECIALIST, R.CALLBACK, R.MANAGER, R.LEAD})),
+    NavItem(
+        "权益核销", "perks:desk", frozenset({R.SELLER, R.SPECIALIST, R.CALLBACK, R.MANAGER, R.LEAD, R.DEPUTY_GM, R.GM})
+    ),
     NavItem("我的收入", "incentives:my_earnings", frozenset({R.SPECIALIST, R.CALLBACK, R.SELLER, R.LEAD})),
     NavItem("提成发放", "incentives:payouts", frozenset({R.FINANCE, R.MANAGER, R.GM, R.ADMIN})),
     NavItem("规则版本", "incentives:rules", frozenset({R.ADMIN})),

@@ -87,8 +87,10 @@ def unassigned_count(request) -> int:
 
 
 def pending_approvals_count(request) -> int:
-    """Red badge of 审批收件箱: discount requests I may decide plus 战败/不可续 reviews waiting for me."""
+    """Red badge of 审批收件箱: discount requests I may decide, 战败/不可续 reviews and extra-oil requests waiting for me."""
+    from perks.selectors import pending_oil_count  # the inbox shows perks' oil cards too
+
     staff = staff_of(request.user)
     if staff is None:
         return 0
-    return pending_quotes_for(staff).count() + pending_loss_reviews_for(staff).count()
+    return pending_quotes_for(staff).count() + pending_loss_reviews_for(staff).count() + pending_oil_count(request)
