@@ -150,6 +150,8 @@ CELERY_BEAT_SCHEDULE = {
     "daily-case-builder": {"task": "followups.tasks.run_daily_task", "schedule": crontab(hour=6, minute=0)},
     "customer-reminders": {"task": "followups.tasks.send_reminders_task", "schedule": crontab(hour="9-20", minute=5)},
     "perk-expiry": {"task": "perks.tasks.expire_vouchers_task", "schedule": crontab(hour=0, minute=30)},
+    # Perks of renewals that arrived as data (imports); the importer also queues this for what it touched.
+    "perk-sync": {"task": "perks.tasks.sync_renewal_perks_task", "schedule": crontab(hour=6, minute=30)},
     "monthly-battle-report": {
         "task": "reports.tasks.build_month_end_task",
         "schedule": crontab(day_of_month=1, hour=1, minute=0),
