@@ -316,7 +316,14 @@ def _build_cases(today: date) -> str:
         logger.exception("seed_demo: run_daily(day=%s) failed", today)
         return f"生成失败（{type(exc).__name__}: {exc}）；可稍后运行 python manage.py run_daily 重试"[:300]
     described = f"：{result}" if result is not None else ""
-    return f"已按 {today:%Y-%m-%d} 运行每日任务{described}"[:300]
+    try:
+        activity = importlib.import_module("followups.demo").simulate_desk_activity()
+    except Exception as exc:
+        logger.exception("seed_demo: desk activity failed")
+        activity = f"失败（{type(exc).__name__}: {exc}）"
+    return f"已按 {today:%Y-%m-%d} 运行每日任务{described}；演示跟进活动 {dict(activity) if isinstance(activity, dict) else activity}"[
+        :400
+    ]
 
 
 # --- primary keys ---------------------------------------------------------------------------------
