@@ -65,7 +65,7 @@ def simulate_desk_activity(*, seed: int = 2024) -> Counter:
                 quote = create_quote(
                     case=case, staff=case.assignee, insurer="平安产险",
                     premium_compulsory=term.premium_compulsory if term else Decimal("950.00"),
-                    premium_commercial=(term.premium_commercial if term and term.premium_commercial else Decimal("4200.00")),
+                    premium_commercial=(term and term.premium_commercial) or Decimal("4200.00"),
                     discount_rate=rate, coverages=["车损险", "三者险(100万)", "车上人员"],
                     reason="客户拿到保险公司电销报价，希望再优惠" if rate > Decimal("0.08") else "",
                 )  # fmt: skip

@@ -321,9 +321,8 @@ def _build_cases(today: date) -> str:
     except Exception as exc:
         logger.exception("seed_demo: desk activity failed")
         activity = f"失败（{type(exc).__name__}: {exc}）"
-    return f"已按 {today:%Y-%m-%d} 运行每日任务{described}；演示跟进活动 {dict(activity) if isinstance(activity, dict) else activity}"[
-        :400
-    ]
+    shown = dict(activity) if isinstance(activity, dict) else activity
+    return f"已按 {today:%Y-%m-%d} 运行每日任务{described}；演示跟进活动 {shown}"[:400]
 
 
 # --- primary keys ---------------------------------------------------------------------------------
