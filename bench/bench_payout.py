@@ -2,6 +2,7 @@
 counts, in the same run (DESIGN.md: "the monthly payout is set-based SQL, not a Python loop per policy").
 
     DJANGO_DEBUG=True python -m bench.bench_payout [--renewals 10000] [--repeat 5]
+    DJANGO_DEBUG=True python -m bench.bench_payout --demo-policies 1000000 [--repeat 3] [--keep-db]
 
 A throwaway test database is created (SQLite in memory, or test_<name> on PostgreSQL when DATABASE_URL points
 there) and filled with bulk inserts: one branch past its ramp window, 30 staff with targets, N renewals sold in May
@@ -12,6 +13,19 @@ Measured (median of --repeat runs, after one warm-up): the whole `compute_payout
 aggregate queries, the pure engine per person, the lines written — against the same aggregates as bare SQL
 (credits × channel; cases per assignee; team rates of two cohorts; the group ranking). Target ≤ 3×; the query count
 must not depend on N.
+
+--demo-policies N: the whole group instead of one synthetic branch. A fresh throwaway database (`bench_payout_demo`
+on the DATABASE_URL's PostgreSQL server, dropped and re-created; otherwise a temporary SQLite file) is migrated and
+filled by policies.demo.seed_demo(policies=N, build_cases=True) — the daily job creates the cases. Then last month's
+payout of EVERY branch is computed with `compute_payout` (by the group's finance login). A branch whose run is
+refused (from its 4th programme month every lead, callback and seller needs a target) is reported with the refusal
+text, and the missing targets are created (incentives.models.Target) before timing, so every branch is measured.
+Timed (median of --repeat passes over all branches, after a warm-up pass; seeding is not measured): all branches'
+`compute_payout` against two plain GROUP BY queries of the same counts for the whole group (renewals sold last month
+per branch × credited callback / seller / lead × channel; last month's cohort cases per branch × assignee). Also
+printed: the queries one pass of `compute_payout` issued, in total and per branch — bounded per branch, not per
+policy — and, to split database from Django, that pass's SELECTs replayed through a bare cursor with the three
+costliest query shapes. The database is dropped at the end unless --keep-db.
 """
 
 from __future__ import annotations
@@ -56,6 +70,24 @@ BASELINE_SQL = [
        FROM followups_case c JOIN policies_staff s ON s.id = c.assignee_id
             LEFT JOIN policies_vehicleterm t ON t.id = c.renewal_term_id
        WHERE c.t_month = %(month)s GROUP BY s.employee_no""",
+]
+
+
+DEMO_DATABASE = "bench_payout_demo"
+DEMO_BASELINE_SQL = [
+    # renewals sold in the month per branch × credited (callback, seller, lead) × channel
+    """SELECT branch_id, callback_id, seller_id, lead_id, channel, COUNT(*) FROM policies_vehicleterm
+       WHERE signed_on >= %(first)s AND signed_on <= %(last)s
+         AND renewal_kind IN ('renewal', 'lapsed') AND cancelled_on IS NULL
+       GROUP BY branch_id, callback_id, seller_id, lead_id, channel""",
+    # the month's cohort cases per branch × assignee: 应续, 可续, 续回, 全保
+    """SELECT c.branch_id, c.assignee_id, COUNT(*),
+              SUM(CASE WHEN NOT c.removed_from_renewable THEN 1 ELSE 0 END),
+              SUM(CASE WHEN c.state = 'renewed' AND t.cancelled_on IS NULL THEN 1 ELSE 0 END),
+              SUM(CASE WHEN c.state = 'renewed' AND t.cancelled_on IS NULL AND t.full_cover THEN 1 ELSE 0 END)
+       FROM followups_case c LEFT JOIN policies_vehicleterm t ON t.id = c.renewal_term_id
+       WHERE c.t_month = %(month)s AND c.assignee_id IS NOT NULL
+       GROUP BY c.branch_id, c.assignee_id""",
 ]
 
 
@@ -168,11 +200,203 @@ def timed(function, repeat: int) -> float:
     return statistics.median(samples)
 
 
+# --- --demo-policies: the whole demo group ---------------------------------------------------------
+
+
+def prepare_demo_database(url: str | None):
+    """A fresh, empty database for the demo mode: its URL and a function that removes it."""
+    from urllib.parse import urlsplit
+
+    if url and urlsplit(url).scheme in ("postgres", "postgresql", "pgsql", "psql"):
+        import psycopg
+
+        parts = urlsplit(url)
+        admin_url = parts._replace(path="/postgres").geturl()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DEMO_DATABASE} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {DEMO_DATABASE}")
+
+        def drop() -> None:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {DEMO_DATABASE} WITH (FORCE)")
+
+        return parts._replace(path=f"/{DEMO_DATABASE}").geturl(), drop
+    import shutil
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="bench_payout_demo_")
+    return f"sqlite:///{directory}/bench.sqlite3", lambda: shutil.rmtree(directory, ignore_errors=True)
+
+
+def demo_baseline(month: date) -> int:
+    from django.db import connection
+
+    from renewal_desk.months import month_end
+
+    params = {"first": month, "last": month_end(month), "month": month}
+    rows = 0
+    with connection.cursor() as cursor:
+        for sql in DEMO_BASELINE_SQL:
+            cursor.execute(sql, params)
+            rows += len(cursor.fetchall())
+    return rows
+
+
+def add_missing_targets(branch, month: date) -> int:
+    """Targets for the branch's leads, callbacks and sellers who lack one: the branch's renewals sold that month
+    shared among them (at least 10 each). Returns the number created."""
+    from django.db.models import Exists, OuterRef
+
+    from incentives.models import Target
+    from incentives.services.facts import sold_renewals
+    from incentives.services.payouts import TARGET_ROLES
+    from policies.models import Staff
+    from renewal_desk.months import month_end
+
+    has_target = Target.objects.filter(branch=branch, month=month, staff=OuterRef("pk"))
+    people = list(
+        Staff.objects.filter(branch=branch, active=True, user__groups__name__in=TARGET_ROLES)
+        .exclude(Exists(has_target))
+        .distinct()
+    )
+    sold = sold_renewals(branch_id=branch.pk, first_day=month, last_day=month_end(month)).count()
+    share = max(10, round(sold / max(1, len(people))))
+    Target.objects.bulk_create(Target(branch=branch, month=month, staff=person, count=share) for person in people)
+    return len(people)
+
+
+def print_slowest(reads: list[str], top: int = 3) -> None:
+    """The read shapes (literals blanked) that take most of one replay, for the README's "where the time goes"."""
+    import re
+
+    from django.db import connection
+
+    shapes: dict[str, list[float]] = {}
+    with connection.cursor() as cursor:
+        for sql in reads:
+            started = time.perf_counter()
+            cursor.execute(sql)
+            cursor.fetchall()
+            shape = re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+            shapes.setdefault(shape, []).append(time.perf_counter() - started)
+    slowest = sorted(shapes.items(), key=lambda item: -sum(item[1]))[:top]
+    for shape, samples in slowest:
+        text = " ".join(shape.split())
+        where = text.find(" FROM ")
+        print(f"    {sum(samples) * 1000:8.1f} ms in {len(samples):3d} × {text[:70]} …{text[where : where + 230]}")
+
+
+def demo_main(options) -> None:
+    url, cleanup = prepare_demo_database(os.environ.get("DATABASE_URL"))
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from followups.models import Case
+    from incentives.errors import IncentiveError
+    from incentives.models import PayoutRun
+    from incentives.services import compute_all_payouts, compute_payout
+    from incentives.services.facts import gather_group_month
+    from policies.demo import seed_demo
+    from policies.models import Branch, Policy, Staff
+    from renewal_desk.months import add_months, month_label, month_start
+    from renewal_desk.roles import Role
+
+    try:
+        call_command("migrate", "--noinput", verbosity=0)
+        today = timezone.localdate()
+        started = time.perf_counter()
+        seed_demo(policies=options.demo_policies, today=today, build_cases=True)
+        seeded = time.perf_counter() - started
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        reset_queries()
+        month = add_months(month_start(today), -1)
+        branches = list(Branch.objects.order_by("code"))
+        preparers = Staff.objects.filter(active=True).order_by("employee_no")
+        by = (
+            preparers.filter(user__groups__name=Role.FINANCE).first()
+            or preparers.filter(user__groups__name=Role.ADMIN).first()
+        )
+        print(f"seeded {Policy.objects.count():,} policies, {Case.objects.count():,} cases, {len(branches)} branches "
+              f"in {seeded:.1f} s on {connection.vendor} (today {today}; not measured)")  # fmt: skip
+        print(f"payout month {month_label(month)}, computed by {by.employee_no} {by.name}")
+        for branch in branches:  # first pass: refusals reported, their missing targets created
+            try:
+                compute_payout(branch=branch, month=month, by=by)
+            except IncentiveError as refusal:
+                created = add_missing_targets(branch, month)
+                print(f"  refused {branch.code}: {refusal}")
+                print(f"    → created {created} missing targets, then computed")
+                compute_payout(branch=branch, month=month, by=by)
+
+        def all_branches() -> None:
+            compute_all_payouts(month=month, by=by)  # the group-wide ranking gathered once for all branches
+
+        per_branch = []
+        group = gather_group_month(month=month)
+        with CaptureQueriesContext(connection) as captured:
+            for branch in branches:
+                before = len(captured)
+                compute_payout(branch=branch, month=month, by=by, group=group)
+                per_branch.append(len(captured) - before)
+        payout = timed(all_branches, options.repeat)
+        plain = timed(lambda: demo_baseline(month), options.repeat)
+        # How much of compute_payout is its reads' SQL: the captured SELECTs (no locks) replayed through a bare cursor.
+        reads = [
+            item["sql"]
+            for item in captured.captured_queries
+            if item["sql"].lstrip().upper().startswith("SELECT") and "FOR UPDATE" not in item["sql"].upper()
+        ]
+
+        def replay() -> None:
+            with connection.cursor() as cursor:
+                for sql in reads:
+                    cursor.execute(sql)
+                    cursor.fetchall()
+
+        try:
+            reads_time = timed(replay, options.repeat)
+        except Exception as error:  # a diagnostic only: the logged SQL may not be executable as is
+            reads_time = None
+            print(f"(replaying compute_payout's SELECTs failed: {type(error).__name__}: {error})")
+        runs = PayoutRun.objects.filter(month=month)
+        renewals = sum(run.store_count + run.telesales_count for run in runs)
+        print(f"payout runs: {runs.count()} branches, {sum(run.line_count for run in runs)} lines, "
+              f"renewals sold {renewals:,}, cohort cases {Case.objects.filter(t_month=month).count():,}")  # fmt: skip
+        print(f"compute_payout, all branches {payout * 1000:9.1f} ms  ({len(captured)} queries in total; per branch "
+              f"{min(per_branch)}–{max(per_branch)})")  # fmt: skip
+        if reads_time is not None:
+            print(f"  of which its {len(reads)} SELECTs replayed through a bare cursor {reads_time * 1000:9.1f} ms")
+            print_slowest(reads)
+        print(f"plain SQL aggregate          {plain * 1000:9.1f} ms  ({len(DEMO_BASELINE_SQL)} queries)")
+        print(f"ratio                        {payout / plain:9.2f}×")
+    finally:
+        connection.close()
+        if not options.keep_db:
+            cleanup()
+        else:
+            print(f"kept {url}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renewals", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs (default 5; 3 with --demo-policies)")
+    parser.add_argument("--demo-policies", type=int, default=None, metavar="N",
+                        help="every branch of a seed_demo group of N policies, last month")  # fmt: skip
+    parser.add_argument("--keep-db", action="store_true", help="--demo-policies: leave the database behind")
     options = parser.parse_args()
+    if options.demo_policies:
+        options.repeat = options.repeat or 3
+        demo_main(options)
+        return
+    options.repeat = options.repeat or 5
     setup_django()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment

@@ -87,7 +87,7 @@ def missing_targets(*, branch: Branch, month: date) -> list[str]:
 
 
 @transaction.atomic
-def compute_payout(*, branch: Branch, month: date, by: Staff | None) -> PayoutRun:
+def compute_payout(*, branch: Branch, month: date, by: Staff | None, group=None) -> PayoutRun:
     """(Re)compute the month's draft. Refused when the month is locked, and from the 4th programme month when a
     lead, callback or seller lacks a target. Recomputing an approved run returns it to draft (approval withdrawn)."""
     month = month_start(month)
@@ -108,7 +108,7 @@ def compute_payout(*, branch: Branch, month: date, by: Staff | None) -> PayoutRu
                 "请在“目标”页面或导入目标 sheet 补齐。",
                 missing,
             )
-    result = compute_month(branch=branch, month=month)
+    result = compute_month(branch=branch, month=month, group=group)
     adjustments = _adjustments(branch=branch, month=month)
     now = timezone.now()
     if run is None:
@@ -133,6 +133,20 @@ def compute_payout(*, branch: Branch, month: date, by: Staff | None) -> PayoutRu
     run.total = sum((row.total for row in [*rows, *adjustments]), Decimal("0.00"))
     run.save(update_fields=["line_count", "total"])
     return run
+
+
+def compute_all_payouts(*, month: date, by: Staff | None) -> dict[str, PayoutRun | IncentiveError]:
+    """Every branch's draft for the month, the group-wide facts (the ranking across all branches) gathered once
+    instead of once per branch. Each branch is its own transaction; a refusal is returned, not raised."""
+    month = month_start(month)
+    group = gather_group_month(month=month)
+    outcome: dict[str, PayoutRun | IncentiveError] = {}
+    for branch in Branch.objects.order_by("code"):
+        try:
+            outcome[branch.code] = compute_payout(branch=branch, month=month, by=by, group=group)
+        except IncentiveError as refusal:
+            outcome[branch.code] = refusal
+    return outcome
 
 
 @transaction.atomic

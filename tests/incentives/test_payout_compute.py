@@ -179,3 +179,18 @@ def _cancel(term):
 
 def _admin(branch):
     return make_staff(branch, Role.ADMIN, employee_no=f"{branch.code}99")
+
+
+def test_computing_all_branches_at_once_gives_the_same_sheets_as_one_branch_at_a_time(cd01, people):
+    from incentives.services import compute_all_payouts
+
+    other = make_branch("SH01", name="上海浦东店", programme_start=date(2026, 4, 1))
+    for day in (5, 6, 7):
+        renewal(cd01, signed_on=date(2026, 5, day), callback=people["yang"], seller=people["seller"], lead=people["lead"])
+    one_by_one = sheet(compute_payout(branch=cd01, month=MAY, by=people["finance"]))
+
+    outcome = compute_all_payouts(month=MAY, by=people["finance"])
+
+    assert set(outcome) == {"CD01", "SH01"}
+    assert sheet(outcome["CD01"]) == one_by_one
+    assert isinstance(outcome[other.code], PayoutRun)  # a branch in its ramp window needs no targets
