@@ -186,7 +186,9 @@ def test_computing_all_branches_at_once_gives_the_same_sheets_as_one_branch_at_a
 
     other = make_branch("SH01", name="上海浦东店", programme_start=date(2026, 4, 1))
     for day in (5, 6, 7):
-        renewal(cd01, signed_on=date(2026, 5, day), callback=people["yang"], seller=people["seller"], lead=people["lead"])
+        renewal(
+            cd01, signed_on=date(2026, 5, day), callback=people["yang"], seller=people["seller"], lead=people["lead"]
+        )
     one_by_one = sheet(compute_payout(branch=cd01, month=MAY, by=people["finance"]))
 
     outcome = compute_all_payouts(month=MAY, by=people["finance"])
