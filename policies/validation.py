@@ -388,3 +388,22 @@ def is_full_cover(*, has_compulsory: bool, coverages: Coverages, min_third_party
         and coverages.third_party_limit is not None
         and coverages.third_party_limit >= min_third_party
     )
+
+
+# --- codes ------------------------------------------------------------------------------------------
+
+
+def normalise_code(raw: object, *, label: str) -> str:
+    """An identifier typed into a cell (门店编码, 工号, 保单号): spaces removed, uppercase; "" when blank.
+
+    A whole number is taken as its digits, unless Excel has already rounded it (15+ digits or scientific).
+    """
+    if _is_number(raw):
+        whole = _whole_number(raw)
+        if whole is None or abs(whole) >= 10**15:
+            raise _precision_lost(label, raw)
+        return str(whole)
+    code = re.sub(r"\s", "", _text(raw)).upper()
+    if _SCIENTIFIC.match(code):
+        raise _precision_lost(label, raw)
+    return code
