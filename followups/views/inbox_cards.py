@@ -14,7 +14,7 @@ from followups import rules
 from followups.forms import DecisionForm
 from followups.models import Case, Quote, QuoteStatus
 from followups.models.cases import EXCLUSION_REASONS, REVIEW_STATES
-from followups.views.presenters import LEVEL_ROLE_NAME, days_label, ladder, percent, svg_pct
+from followups.views.presenters import LEVEL_ROLE_NAME, DaysToT, ladder, percent, svg_pct
 from policies.models import Staff, VehicleTerm
 from renewal_desk.roles import Role
 
@@ -130,7 +130,7 @@ def loyalty(term: VehicleTerm | None) -> tuple[int | None, int | None, int | Non
 
 
 @dataclass
-class QuoteCard:
+class QuoteCard(DaysToT):
     quote: Quote
     case: Case
     staff: Staff
@@ -169,14 +169,6 @@ class QuoteCard:
         return ladder(self.quote.discount_rate)
 
     @property
-    def days_to_t(self) -> int:
-        return (self.case.t_date - self.today).days
-
-    @property
-    def days_label(self) -> str:
-        return days_label(self.days_to_t)
-
-    @property
     def requester_role(self) -> str:
         return role_label(self.quote.requested_by)
 
@@ -212,7 +204,7 @@ def quote_card(
 
 
 @dataclass
-class LossCard:
+class LossCard(DaysToT):
     case: Case
     staff: Staff
     today: date
@@ -236,14 +228,6 @@ class LossCard:
     @property
     def own_proposal(self) -> bool:
         return self.case.proposed_by_id == self.staff.pk
-
-    @property
-    def days_to_t(self) -> int:
-        return (self.case.t_date - self.today).days
-
-    @property
-    def days_label(self) -> str:
-        return days_label(self.days_to_t)
 
     @property
     def proposer_role(self) -> str:

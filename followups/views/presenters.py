@@ -101,8 +101,23 @@ def checkpoint_dots(case: Case, today: date) -> list[dict]:
 # ── a row of today's list ─────────────────────────────────────────────────────────────────────────────
 
 
+class DaysToT:
+    """Days to T of `self.case` as of `self.today`, and its label (shared by list rows and inbox cards)."""
+
+    case: Case
+    today: date
+
+    @property
+    def days_to_t(self) -> int:
+        return (self.case.t_date - self.today).days
+
+    @property
+    def days_label(self) -> str:
+        return days_label(self.days_to_t)
+
+
 @dataclass
-class CaseRow:
+class CaseRow(DaysToT):
     case: Case
     today: date
     last_note: str = ""
@@ -136,14 +151,6 @@ class CaseRow:
         if self.state_code == "pending":
             return "待审批"
         return STATE_LABELS.get(self.case.state, self.case.state)
-
-    @property
-    def days_to_t(self) -> int:
-        return (self.case.t_date - self.today).days
-
-    @property
-    def days_label(self) -> str:
-        return days_label(self.days_to_t)
 
     @property
     def days_class(self) -> str:
