@@ -1,15 +1,24 @@
-"""Desk activity for the demo group (seed_demo), written through the real services: contacts, quotes at every
-level of the ladder (some approved, some waiting in the inbox, some accepted), losses proposed and reviewed, an
-exclusion, and an extra-oil request waiting for the deputy GM — so every page has something to show and every case
-state exists. Bounded per branch, so it costs the same at 3,000 and at 1,000,000 policies."""
+"""Desk activity for the demo group (seed_demo), written through the real services.
+
+- `replay_history`: the months before today as the desk would have lived them — the daily job run for each past
+  month's last day, seeing only the renewals signed by then, the reminders of that day sent, and that month's
+  losses proposed and reviewed by the branch's manager — so the reports' past months (each read as of its own
+  month-end cut-off), the 12-month trend and the month-on-month changes have history to show.
+- `simulate_desk_activity`: today's work in progress — contacts, quotes at every level of the ladder (some approved,
+  some waiting in the inbox, some accepted), losses proposed and reviewed, an exclusion, and an extra-oil request
+  waiting for the deputy GM — so every page has something to show and every case state exists. Bounded per branch,
+  so it costs the same at 3,000 and at 1,000,000 policies.
+"""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from followups.models import Case, CaseState, ContactResult, FailureReason, QuoteStatus
@@ -20,8 +29,11 @@ from followups.services import (
     log_contact,
     propose_loss,
     review_loss,
+    run_daily,
+    send_reminders,
 )
 from policies.models import Branch, Staff
+from renewal_desk.months import add_months, month_end, month_start
 from renewal_desk.roles import Role
 
 CASES_PER_BRANCH = 40
@@ -32,6 +44,70 @@ PLAIN_REASONS = [
     FailureReason.OTHER_CHANNEL,
     FailureReason.UNREACHABLE,
 ]
+
+
+HISTORY_MONTHS = 13  # the 12-month trend and its month-on-month change
+HISTORY_LOSSES_PER_BRANCH_MONTH = 80  # reviews written per branch and past month (all of them at the demo's size)
+LEFT_FOR_TODAY = 12  # per branch, as many as simulate_desk_activity works on
+# Why a lost customer went, in the proportions a 4S insurance desk reports (DOMAIN.md §4 codes).
+HISTORY_REASONS = (
+    [FailureReason.PRICE] * 9 + [FailureReason.INSURER_DIRECT] * 6 + [FailureReason.OTHER_CHANNEL] * 5
+    + [FailureReason.UNREACHABLE] * 4 + [FailureReason.NO_GUIDANCE] * 2 + [FailureReason.SERVICE] * 2
+    + [FailureReason.CORPORATE, FailureReason.NOT_DRIVING, FailureReason.VEHICLE_SOLD, FailureReason.VEHICLE_SOLD,
+       FailureReason.VEHICLE_SCRAPPED, FailureReason.MOVED_AWAY, FailureReason.OTHER]
+)  # fmt: skip
+
+
+def _local(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def replay_history(*, today: date, months: int = HISTORY_MONTHS, seed: int = 2024) -> Counter:
+    """Run the desk's past `months` months up to the month before today's (see the module docstring).
+
+    Reminders go to an in-memory SMS backend (they are history, not messages to print); each past day's events
+    carry that day's times, so the reports read the past as it stood then.
+    """
+    rng = random.Random(seed)
+    done: Counter = Counter()
+    first = add_months(month_start(today), -months)
+    with override_settings(SMS_BACKEND="followups.sms.LocmemBackend"):
+        for offset in range(months):
+            day = month_end(add_months(first, offset))
+            summary = run_daily(day=day, renewals_signed_by=day)
+            done["runs"] += 1
+            done["cases"] += summary.cases_created
+            done["reminders_sent"] += send_reminders(at=_local(day, 10)).sent
+            # Last month's newest losses are still waiting for their reasons today (simulate_desk_activity).
+            done += _review_losses(day, rng, leave=LEFT_FOR_TODAY if offset == months - 1 else 0)
+    return done
+
+
+def _review_losses(day: date, rng: random.Random, *, leave: int) -> Counter:
+    """Each lost case waiting on `day` (but the `leave` newest) gets its reason from the assignee and the manager's
+    review that afternoon."""
+    done: Counter = Counter()
+    for branch in Branch.objects.order_by("code"):
+        manager = _first_with_role(branch, Role.MANAGER)
+        if manager is None:
+            continue
+        pending = list(
+            Case.objects.filter(branch=branch, state=CaseState.LOST_PENDING, reason="", assignee__isnull=False)
+            .exclude(assignee=manager)
+            .select_related("assignee")
+            .order_by("t_date", "pk")[:HISTORY_LOSSES_PER_BRANCH_MONTH]
+        )
+        for case in pending[: max(0, len(pending) - leave)]:
+            reason = rng.choice(HISTORY_REASONS)
+            text = "客户家人在保险公司工作，由其代办" if reason == FailureReason.OTHER else ""
+            try:
+                case = propose_loss(case=case, by=case.assignee, reason=reason, reason_text=text, at=_local(day, 16))
+                review_loss(case=case, reviewer=manager, approve=True, comment="核实无误", at=_local(day, 18))
+            except ValidationError:
+                done["refused"] += 1
+                continue
+            done["losses_reviewed"] += 1
+    return done
 
 
 def _first_with_role(branch: Branch, role: str) -> Staff | None:

@@ -23,14 +23,13 @@ Writes are bulk and chunked (CHUNK_VEHICLES vehicles at a time), so memory stays
 psycopg 3 COPY (from BULK_LOAD_FROM policies on, with the tables' foreign keys and non-unique indexes put back after
 the load, as pg_restore does), other databases bulk_create. Primary keys are reserved up front (PostgreSQL: from the
 table's sequence; SQLite: above the current maximum) so rows can reference each other before they are written.
-The data is one transaction: a failed seed leaves nothing behind. The follow-up cases come afterwards, from the
-follow-up app's own daily job (_build_cases).
+The data is one transaction: a failed seed leaves nothing behind. The follow-up cases, the desk's activity, the
+payout runs and last month's 战报表 come afterwards, from the other apps' own services (_build_cases).
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import logging
 import random
@@ -64,6 +63,9 @@ CHUNK_VEHICLES = 20_000
 BULK_CREATE_BATCH = 2_000  # other databases: rows per bulk_create (Django splits further to the parameter limit)
 BULK_LOAD_FROM = 20_000  # policies: from here PostgreSQL loads without indexes and foreign keys, then rebuilds them
 HISTORY_MONTHS = 18
+# Up to this size the desk's past months are replayed month by month (followups.demo.replay_history); a larger
+# demo (a benchmark's) gets the daily job for today only, its history created at once as late data.
+HISTORY_REPLAY_MAX_POLICIES = 50_000
 RETAINED_PER_VEHICLE = 0.25  # 保有客户 rows per vehicle with policies
 
 # Outcome of a term that has already ended (before today): the rest is lost (no next term).
@@ -288,41 +290,58 @@ def seed_demo(
         )
         summary = generator.run()
     if build_cases:
-        summary.cases = _build_cases(today)
+        summary.cases = _build_cases(today, history=policies <= HISTORY_REPLAY_MAX_POLICIES)
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _build_cases(today: date) -> str:
-    """Hook: create the follow-up cases for today with the follow-up app's daily job, when it provides one.
+def _build_cases(today: date, *, history: bool) -> str:
+    """The desk's life on the demo data, through the follow-up, incentives and reports apps' own services: the past
+    months replayed (followups.demo.replay_history — only with `history`), the daily job for today, today's desk
+    activity, then targets, satisfaction and payout runs (incentives.demo) and last month's stored 战报表 as the 1st's
+    scheduled build would have left them. Returns a short description for the summary.
 
-    followups is written alongside this module and may not have its services yet, so it is looked up at run time
-    and never imported at module level. Returns a short description for the summary.
+    The policy data is committed before this runs: a failure is reported (so `make run` still serves the app), and
+    `python manage.py run_daily` can be run again by hand.
     """
+    from followups.demo import replay_history, simulate_desk_activity
+    from followups.services import run_daily
+    from incentives.demo import seed_incentives
+    from reports.periods import month_end_cut_off
+    from reports.services import build_battle_file, notify_division
+
+    steps: list[str] = []
     try:
-        services = importlib.import_module("followups.services")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("followups", "followups.services"):
-            return "未生成（followups.services 尚未提供）"
-        return f"未生成（导入 followups.services 失败：{exc}）"
-    except ImportError as exc:
-        return f"未生成（导入 followups.services 失败：{exc}）"
-    run_daily = getattr(services, "run_daily", None)
-    if not callable(run_daily):
-        return "未生成（followups.services.run_daily 尚未提供）"
-    try:
+        if history:
+            replayed = replay_history(today=today)
+            steps.append(
+                f"回放过去 {replayed['runs']} 个月（月末每日任务、短信提醒 {replayed['reminders_sent']:,} 条、"
+                f"战败审核 {replayed['losses_reviewed']:,} 件）"
+            )
         result = run_daily(day=today)
-    except Exception as exc:  # the policy data is committed: report, so `make run` still serves the app
-        logger.exception("seed_demo: run_daily(day=%s) failed", today)
-        return f"生成失败（{type(exc).__name__}: {exc}）；可稍后运行 python manage.py run_daily 重试"[:300]
-    described = f"：{result}" if result is not None else ""
-    try:
-        activity = importlib.import_module("followups.demo").simulate_desk_activity()
+        steps.append(
+            f"{today:%Y-%m-%d} 每日任务：新建 {result.cases_created:,} 件，在跟进 {result.cases_open:,} 件"
+            f"（移交逾期 {result.handoff_overdue:,}，已升级 {result.escalated:,}），待发提醒 {result.reminders_due:,}"
+        )
+        activity = simulate_desk_activity()
+        steps.append(
+            f"今日跟进演示：联系 {activity['contacts']}、报价 {activity['quotes']}、战败审核 "
+            f"{activity['losses_reviewed']}、加送机油申请 {activity['oil_requests']}"
+        )
+        paid = seed_incentives(today=today)
+        steps.append(f"目标 {paid['targets']:,} 条、发放批次 {paid['payout_runs']}（已锁定 {paid['payout_locked']}）")
+        if history:
+            last_month = add_months(month_start(today), -1)
+            cut_off = month_end_cut_off(last_month)
+            for branch in Branch.objects.order_by("code"):
+                build_battle_file(month=last_month, branch=branch, cut_off=cut_off)
+            build_battle_file(month=last_month, branch=None, cut_off=cut_off)
+            notify_division(month=last_month, cut_off=cut_off)
+            steps.append(f"{last_month:%Y-%m} 战报表已生成")
     except Exception as exc:
-        logger.exception("seed_demo: desk activity failed")
-        activity = f"失败（{type(exc).__name__}: {exc}）"
-    shown = dict(activity) if isinstance(activity, dict) else activity
-    return f"已按 {today:%Y-%m-%d} 运行每日任务{described}；演示跟进活动 {shown}"[:400]
+        logger.exception("seed_demo: building the desk's activity failed")
+        steps.append(f"生成失败（{type(exc).__name__}: {exc}）；可稍后运行 python manage.py run_daily 重试"[:300])
+    return "；".join(steps)
 
 
 # --- primary keys ---------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def unassigned_count(request) -> int:
 
 
 def pending_approvals_count(request) -> int:
-    """Red badge of 审批收件箱: discount requests I may decide, 战败/不可续 reviews and extra-oil requests waiting for me."""
+    """Red badge of 审批收件箱: discount requests I may decide, 战败/不可续 reviews and extra-oil requests for me."""
     from perks.selectors import pending_oil_count  # the inbox shows perks' oil cards too
 
     staff = staff_of(request.user)

@@ -78,16 +78,22 @@ def run_daily(
     horizon_days: int = rules.DEFAULT_HORIZON_DAYS,
     lookback_days: int = rules.DEFAULT_LOOKBACK_DAYS,
     at: datetime | None = None,
+    renewals_signed_by: date | None = None,
 ) -> DailySummary:
-    """Create, flag and move cases as of `day` (see the module docstring); then plan the reminders due."""
+    """Create, flag and move cases as of `day` (see the module docstring); then plan the reminders due.
+
+    renewals_signed_by: count only renewals signed (签单日期) by that day, for replaying history as it happened
+    (the demo's past months); by default every renewal on record counts, whatever day the job runs for.
+    """
     from followups.services.reminders import pending_due_count, plan_reminders
 
     at = at or job_moment(day)
     _, last_t = rules.case_window(day, horizon_days=horizon_days, lookback_days=lookback_days)
     active_staff = set(Staff.objects.filter(active=True).values_list("pk", flat=True))
-    created, late = _create_term_cases(day, last_t, at, active_staff, lookback_days)
-    created_retained, late_retained = _create_retained_cases(day, last_t, at, active_staff, lookback_days)
-    renewed = _close_linked_renewals(at) + _close_won_back(at)
+    known = _renewals_signed_by(renewals_signed_by)
+    created, late = _create_term_cases(day, last_t, at, active_staff, lookback_days, known)
+    created_retained, late_retained = _create_retained_cases(day, last_t, at, active_staff, lookback_days, known)
+    renewed = _close_linked_renewals(at, known) + _close_won_back(at, known)
     _escalate(day, at)
     lapsed = _move_states(
         Q(state__in=[CaseState.UNASSIGNED, CaseState.FOLLOWING, CaseState.QUOTED], t_date__lt=day,
@@ -142,9 +148,15 @@ def _insert_cases(cases: list[Case], at: datetime) -> None:
     CaseEvent.objects.bulk_create(events, batch_size=1000)
 
 
-def _create_term_cases(day, last_t, at, active_staff, lookback_days) -> tuple[int, int]:
+def _renewals_signed_by(day: date | None):
+    """The live terms that may renew a case: all of them, or those signed by `day` in a replay of history."""
+    live = VehicleTerm.objects.filter(cancelled_on__isnull=True)
+    return live if day is None else live.filter(signed_on__lte=day)
+
+
+def _create_term_cases(day, last_t, at, active_staff, lookback_days, known) -> tuple[int, int]:
     """A case for every live vehicle-term with T ≤ the window's end that has none for its (vehicle, T-month)."""
-    renewal = VehicleTerm.objects.filter(previous_term=OuterRef("pk"), cancelled_on__isnull=True).exclude(
+    renewal = known.filter(previous_term=OuterRef("pk")).exclude(
         renewal_kind=RenewalKind.NEW
     ).order_by("start_on", "pk")  # fmt: skip
     insurer = Policy.objects.filter(term=OuterRef("pk")).order_by("kind", "pk").values("insurer__name")[:1]
@@ -202,7 +214,7 @@ def retained_category(rows: list[dict], case_date: date) -> int:
     return 3
 
 
-def _create_retained_cases(day, last_t, at, active_staff, lookback_days) -> tuple[int, int]:
+def _create_retained_cases(day, last_t, at, active_staff, lookback_days, known) -> tuple[int, int]:
     """A case for every dated 保有客户 row (the latest row of its vehicle and T-month) with T ≤ the window's end."""
     candidates = _without_case_for_month(
         RetainedCustomer.objects.filter(expected_end__isnull=False, expected_end__lte=last_t), "expected_end"
@@ -220,7 +232,7 @@ def _create_retained_cases(day, last_t, at, active_staff, lookback_days) -> tupl
             last_pk = rows[-1]["pk"]
             vehicle_ids = {row["vehicle_id"] for row in rows}
             terms = defaultdict(list)
-            for term in VehicleTerm.objects.filter(vehicle_id__in=vehicle_ids, cancelled_on__isnull=True).values(
+            for term in known.filter(vehicle_id__in=vehicle_ids).values(
                 "pk", "vehicle_id", "t_date", "start_on", "channel"
             ):
                 terms[term["vehicle_id"]].append(term)
@@ -284,11 +296,11 @@ def _close(rows: list[tuple[int, str, int, str]], at: datetime, note: str) -> in
     return len(rows)
 
 
-def _close_linked_renewals(at: datetime) -> int:
+def _close_linked_renewals(at: datetime, known) -> int:
     """Cases whose expiring term has a renewal term (linked by the importer) are 已续回."""
-    renewal = VehicleTerm.objects.filter(
-        previous_term=OuterRef("expiring_term_id"), cancelled_on__isnull=True
-    ).exclude(renewal_kind=RenewalKind.NEW).order_by("start_on", "pk")  # fmt: skip
+    renewal = known.filter(previous_term=OuterRef("expiring_term_id")).exclude(
+        renewal_kind=RenewalKind.NEW
+    ).order_by("start_on", "pk")  # fmt: skip
     candidates = Case.objects.filter(state__in=RENEWABLE_STATES, expiring_term__isnull=False).filter(Exists(renewal))
     closed = 0
     while True:
@@ -305,11 +317,9 @@ def _close_linked_renewals(at: datetime) -> int:
             closed += _close(found, at, "导入续保保单：已续回")
 
 
-def _close_won_back(at: datetime) -> int:
+def _close_won_back(at: datetime, known) -> int:
     """Insured-elsewhere cases (no expiring term here) renewed by a term sold here within the grace (§4)."""
-    later_term = VehicleTerm.objects.filter(
-        vehicle_id=OuterRef("vehicle_id"), cancelled_on__isnull=True, t_date__gt=OuterRef("t_date")
-    )
+    later_term = known.filter(vehicle_id=OuterRef("vehicle_id"), t_date__gt=OuterRef("t_date"))
     candidates = (
         Case.objects.filter(state__in=RENEWABLE_STATES, expiring_term__isnull=True).filter(Exists(later_term))
         .order_by("pk")
@@ -325,9 +335,9 @@ def _close_won_back(at: datetime) -> int:
                 return closed
             last_pk = rows[-1]["pk"]
             terms = defaultdict(list)
-            for term in VehicleTerm.objects.filter(
-                vehicle_id__in={row["vehicle_id"] for row in rows}, cancelled_on__isnull=True
-            ).values("pk", "vehicle_id", "start_on", "channel"):
+            for term in known.filter(vehicle_id__in={row["vehicle_id"] for row in rows}).values(
+                "pk", "vehicle_id", "start_on", "channel"
+            ):
                 terms[term["vehicle_id"]].append(term)
             found = []
             for row in rows:

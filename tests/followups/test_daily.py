@@ -285,3 +285,24 @@ def test_cases_use_the_owner_of_the_term(desk):
     case = case_of(term_ending(DAY + days(50), branch=desk.branch, customer=owner))
     assert case.customer == owner
     assert case.previous_insurer == "平安产险"
+
+
+def test_a_replay_of_history_sees_only_the_renewals_signed_by_its_day(desk):
+    # given a term ending 20 days after DAY, renewed by a policy signed 10 days after DAY
+    expiring = term_ending(DAY + days(20), branch=desk.branch, follow_up=desk.specialist)
+    renewal_of(expiring, signed_on=DAY + days(10))
+    # when the job replays DAY as it was (the demo's past months), the renewal is not known yet
+    run_daily(day=DAY, renewals_signed_by=DAY)
+    case = Case.objects.get(expiring_term=expiring)
+    assert case.state == CaseState.FOLLOWING and case.renewal_term_id is None
+    # and the run of the day it was signed closes the case
+    run_daily(day=DAY + days(10), renewals_signed_by=DAY + days(10))
+    case.refresh_from_db()
+    assert case.state == CaseState.RENEWED and case.renewal_term_id is not None
+
+
+def test_by_default_every_renewal_on_record_counts_whatever_the_day(desk):
+    expiring = term_ending(DAY + days(20), branch=desk.branch, follow_up=desk.specialist)
+    renewal_of(expiring, signed_on=DAY + days(10))
+    run_daily(day=DAY)
+    assert Case.objects.get(expiring_term=expiring).state == CaseState.RENEWED

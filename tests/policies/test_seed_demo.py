@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
-import types
 from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -270,19 +268,3 @@ def test_demo_logins_hints_without_demo_data():
     out = StringIO()
     call_command("demo_logins", stdout=out)
     assert "seed_demo" in out.getvalue()
-
-
-def test_cases_hook_runs_the_daily_job_when_followups_has_one(monkeypatch):
-    calls = []
-    fake = types.ModuleType("followups.services")
-    fake.run_daily = lambda *, day: calls.append(day) or {"created": 7}
-    monkeypatch.setitem(sys.modules, "followups.services", fake)
-    summary = seed_demo(policies=60, seed=1, today=TODAY)
-    assert calls == [TODAY]
-    assert "created" in summary.cases
-
-    without = types.ModuleType("followups.services")
-    monkeypatch.setitem(sys.modules, "followups.services", without)
-    from policies.demo import _build_cases
-
-    assert _build_cases(TODAY).startswith("未生成")
