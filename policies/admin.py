@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from policies.models import Branch, Customer, ImportBatch, Insurer, Policy, RetainedCustomer, Staff, Vehicle, VehicleTerm
+from policies.models import (
+    Branch,
+    Customer,
+    ImportBatch,
+    Insurer,
+    Policy,
+    RetainedCustomer,
+    Staff,
+    Vehicle,
+    VehicleTerm,
+)
 
 
 @admin.register(Branch)

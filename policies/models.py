@@ -87,22 +87,24 @@ class Customer(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "客户"
         constraints = [
-            models.UniqueConstraint(fields=["id_hash"], condition=Q(id_hash__isnull=False), name="customer_unique_id_hash"),
+            models.UniqueConstraint(
+                fields=["id_hash"], condition=Q(id_hash__isnull=False), name="customer_unique_id_hash"
+            ),
         ]
         indexes = [models.Index(fields=["name"]), models.Index(fields=["mobile"])]
 
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def masked_mobile(self) -> str:
-        return mask_phone(self.mobile)
-
     def save(self, *args, **kwargs):
         self.mobile_last4 = self.mobile[-4:] if self.mobile else ""
         if self.id_masked and len(self.id_masked) == 18 and "*" not in self.id_masked:
             self.id_masked = mask_id_number(self.id_masked)  # never keep a full ID, whatever the caller passed
         super().save(*args, **kwargs)
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_phone(self.mobile)
 
 
 class ConsentChange(models.Model):
@@ -116,6 +118,9 @@ class ConsentChange(models.Model):
 
     class Meta:
         ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{'同意' if self.consent else '不同意'}短信（{self.source}）"
 
 
 class Insurer(models.Model):
@@ -202,9 +207,7 @@ class VehicleTerm(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(last_end__gte=F("t_date")), name="term_last_end_after_t"),
             models.CheckConstraint(condition=Q(t_date__gt=F("start_on")), name="term_t_after_start"),
-            models.CheckConstraint(
-                condition=Q(has_compulsory=True) | Q(has_commercial=True), name="term_has_a_policy"
-            ),
+            models.CheckConstraint(condition=Q(has_compulsory=True) | Q(has_commercial=True), name="term_has_a_policy"),
         ]
         indexes = [
             models.Index(fields=["t_date", "branch"]),
@@ -286,6 +289,9 @@ class RetainedCustomer(models.Model):
         constraints = [models.UniqueConstraint(fields=["branch", "vehicle"], name="retained_unique_branch_vehicle")]
         indexes = [models.Index(fields=["expected_end", "branch"])]
 
+    def __str__(self) -> str:
+        return f"保有客户 {self.vehicle_id}"
+
     @property
     def has_complete_policy_data(self) -> bool:
         return bool(self.previous_insurer and self.previous_policy_no)
@@ -318,3 +324,6 @@ class ImportBatch(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = verbose_name_plural = "导入批次"
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_state_display()}）"

@@ -135,7 +135,9 @@ STORAGES = {
 }
 
 CACHE_URL = env.str("CACHE_URL", default="")
-CACHES = {"default": env.cache_url("CACHE_URL") if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": env.cache_url("CACHE_URL") if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # Celery: beat schedule in code, Asia/Shanghai. No broker configured = run tasks in-process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -17,7 +17,12 @@ VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 
 def make_vin(seed: int | None = None) -> str:
     rng = random.Random(seed if seed is not None else next(_counter) * 7919)
-    body = "LSV" + "".join(rng.choice(VIN_CHARS) for _ in range(5)) + "0" + "".join(rng.choice(VIN_CHARS) for _ in range(8))
+    body = (
+        "LSV"
+        + "".join(rng.choice(VIN_CHARS) for _ in range(5))
+        + "0"
+        + "".join(rng.choice(VIN_CHARS) for _ in range(8))
+    )
     return body[:8] + vin_check_digit(body) + body[9:]
 
 
@@ -67,7 +72,9 @@ def make_term(
 ) -> VehicleTerm:
     """One vehicle-term of one year from start_on (policies + rebuilt term), as the importer would write it."""
     customer = customer or make_customer()
-    vehicle = vehicle or Vehicle.objects.create(vin=make_vin(), plate=make_plate(), model_name="大众 迈腾", owner=customer)
+    vehicle = vehicle or Vehicle.objects.create(
+        vin=make_vin(), plate=make_plate(), model_name="大众 迈腾", owner=customer
+    )
     end_on = start_on.replace(year=start_on.year + 1) - timedelta(days=1)
     for kind in kinds:
         is_commercial = kind == PolicyKind.COMMERCIAL
@@ -82,7 +89,9 @@ def make_term(
             start_on=start_on,
             end_on=end_on,
             premium=premium_commercial if is_commercial else premium_compulsory,
-            coverages=["车损险", "三者险(100万)"] if is_commercial and full_cover else (["三者险(50万)"] if is_commercial else []),
+            coverages=["车损险", "三者险(100万)"]
+            if is_commercial and full_cover
+            else (["三者险(50万)"] if is_commercial else []),
             has_vehicle_damage=is_commercial and full_cover,
             third_party_limit=(1_000_000 if full_cover else 500_000) if is_commercial else None,
             channel=channel,

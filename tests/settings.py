@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_DEBUG", "True")
 
-from renewal_desk.settings import *  # noqa: E402,F403
-from renewal_desk.settings import BASE_DIR, DATABASES  # noqa: E402
+from renewal_desk.settings import *  # noqa: F403
+from renewal_desk.settings import BASE_DIR, DATABASES
 
 # whitenoise's manifest storage needs collectstatic; tests use plain static storage (TOOLCHAIN.md).
 STORAGES = {

@@ -58,10 +58,11 @@ def test_policy_number_is_unique_per_insurer_only():
     branch = make_branch()
     term = make_term(branch=branch, start_on=date(2025, 1, 1))
     existing = term.policies.first()
-    duplicate = dict(
-        kind=PolicyKind.COMPULSORY, branch=branch, vehicle=term.vehicle, insured=term.owner,
-        start_on=date(2025, 1, 1), end_on=date(2025, 12, 31), premium=Decimal("950.00"), policy_no=existing.policy_no,
-    )  # fmt: skip
+    duplicate = {
+        "kind": PolicyKind.COMPULSORY, "branch": branch, "vehicle": term.vehicle, "insured": term.owner,
+        "start_on": date(2025, 1, 1), "end_on": date(2025, 12, 31), "premium": Decimal("950.00"),
+        "policy_no": existing.policy_no,
+    }  # fmt: skip
     with pytest.raises(IntegrityError), transaction.atomic():
         Policy.objects.create(insurer=existing.insurer, **duplicate)
     Policy.objects.create(insurer=insurer("人保财险"), **duplicate)
@@ -71,7 +72,13 @@ def test_end_before_start_and_negative_premium_are_refused_by_the_database():
     branch = make_branch()
     vehicle = Vehicle.objects.create(vin="LVSFCFME37F107967")
     customer = make_customer()
-    base = dict(insurer=insurer(), kind=PolicyKind.COMPULSORY, branch=branch, vehicle=vehicle, insured=customer)
+    base = {
+        "insurer": insurer(),
+        "kind": PolicyKind.COMPULSORY,
+        "branch": branch,
+        "vehicle": vehicle,
+        "insured": customer,
+    }
     with pytest.raises(IntegrityError), transaction.atomic():
         Policy.objects.create(policy_no="X1", start_on=date(2025, 1, 1), end_on=date(2024, 12, 31), premium=1, **base)
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -18,7 +18,7 @@ def two_branches():
 
 
 def test_search_by_plate_vin_tail_name_and_phone_tail_within_own_branch(client, two_branches):
-    north, _, mine, theirs = two_branches
+    north, _, mine, _theirs = two_branches
     client.force_login(make_staff(north, "seller").user)
     for query in [mine.vehicle.plate, mine.vehicle.vin[-6:], "孙建军", "2041"]:
         response = client.get(reverse("policies:search"), {"q": query})
