@@ -1,8 +1,8 @@
 """Desk activity for the demo group (seed_demo), written through the real services.
 
 - `replay_history`: the months before today as the desk would have lived them — the daily job run for each past
-  month's last day, seeing only the renewals signed by then, the reminders of that day sent, and that month's
-  losses proposed and reviewed by the branch's manager — so the reports' past months (each read as of its own
+  month's last day, seeing only the renewals signed by then, the reminders of that day sent, the renewals' perks
+  issued and some used (perks.demo), and that month's losses proposed and reviewed by the branch's manager — so the reports' past months (each read as of its own
   month-end cut-off), the 12-month trend and the month-on-month changes have history to show.
 - `simulate_desk_activity`: today's work in progress — contacts, quotes at every level of the ladder (some approved,
   some waiting in the inbox, some accepted), losses proposed and reviewed, an exclusion, and an extra-oil request
@@ -68,6 +68,8 @@ def replay_history(*, today: date, months: int = HISTORY_MONTHS, seed: int = 202
     Reminders go to an in-memory SMS backend (they are history, not messages to print); each past day's events
     carry that day's times, so the reports read the past as it stood then.
     """
+    from perks.demo import replay_perks_month
+
     rng = random.Random(seed)
     done: Counter = Counter()
     first = add_months(month_start(today), -months)
@@ -78,6 +80,7 @@ def replay_history(*, today: date, months: int = HISTORY_MONTHS, seed: int = 202
             done["runs"] += 1
             done["cases"] += summary.cases_created
             done["reminders_sent"] += send_reminders(at=_local(day, 10)).sent
+            done += replay_perks_month(day=day, rng=rng)
             # Last month's newest losses are still waiting for their reasons today (simulate_desk_activity).
             done += _review_losses(day, rng, leave=LEFT_FOR_TODAY if offset == months - 1 else 0)
     return done

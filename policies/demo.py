@@ -316,9 +316,14 @@ def _build_cases(today: date, *, history: bool) -> str:
             replayed = replay_history(today=today)
             steps.append(
                 f"回放过去 {replayed['runs']} 个月（月末每日任务、短信提醒 {replayed['reminders_sent']:,} 条、"
+                f"续回权益 {replayed['perk_terms']:,} 期、权益核销 {replayed['perk_redemptions']:,} 次、"
                 f"战败审核 {replayed['losses_reviewed']:,} 件）"
             )
         result = run_daily(day=today)
+        if history:
+            from perks.services import sync_renewal_perks
+
+            sync_renewal_perks(today=today)  # the daily sweep: this month's renewals get their perks
         steps.append(
             f"{today:%Y-%m-%d} 每日任务：新建 {result.cases_created:,} 件，在跟进 {result.cases_open:,} 件"
             f"（移交逾期 {result.handoff_overdue:,}，已升级 {result.escalated:,}），待发提醒 {result.reminders_due:,}"

@@ -197,4 +197,7 @@ def _payouts(sheet: SheetWriter, data: BattleReport) -> None:
         sheet.row([
             "事业部合计", "", None, None, None, total, "" if complete else "不含未生成的门店", data.report.month
         ])  # fmt: skip
-    sheet.note("提成按签单月；状态：草稿 / 已批准 / 已锁定，未生成时注明原因。")
+    sheet.note(
+        "提成按签单月；状态：草稿 / 已批准 / 已锁定，未生成时注明原因。到店/电销单数按签单门店计（在姐妹店签单的续回"
+        "计入签单门店的发放），汇总表的签单月续回按案件所属门店计，两者之和相同。"
+    )

@@ -50,6 +50,11 @@ def test_past_months_read_as_of_their_own_cut_off_have_cases_renewals_and_review
     assert Case.objects.filter(
         state=CaseState.LOST, reviewed_at__lt=month_end_cut_off(add_months(this_month, -2))
     ).exists()
+    # and the renewals' perks were issued and some used then (the 战报表's 权益 sheet)
+    from perks.selectors import perk_cost
+
+    last_month = add_months(this_month, -1)
+    assert sum(perk_cost(branch, last_month) for branch in Branch.objects.all()) > 0
     # and the cases were created month by month, not all today
     assert Case.objects.filter(created_on__lt=add_months(this_month, -6)).exists()
     assert Case.objects.filter(created_on=today).count() < Case.objects.count() // 4
