@@ -2,8 +2,9 @@
 
 - `replay_history`: the months before today as the desk would have lived them — the daily job run for each past
   month's last day, seeing only the renewals signed by then, the reminders of that day sent, the renewals' perks
-  issued and some used (perks.demo), and that month's losses proposed and reviewed by the branch's manager — so the reports' past months (each read as of its own
-  month-end cut-off), the 12-month trend and the month-on-month changes have history to show.
+  issued and some used (perks.demo), and that month's losses proposed and reviewed by the branch's manager — so
+  the reports' past months (each read as of its own month-end cut-off), the 12-month trend and the month-on-month
+  changes have history to show.
 - `simulate_desk_activity`: today's work in progress — contacts, quotes at every level of the ladder (some approved,
   some waiting in the inbox, some accepted), losses proposed and reviewed, an exclusion, and an extra-oil request
   waiting for the deputy GM — so every page has something to show and every case state exists. Bounded per branch,
