@@ -57,10 +57,11 @@ def _precision_lost(label: str, value: object) -> FieldError:
 # --- plates ---------------------------------------------------------------------------------------
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_SERIAL = "[A-HJ-NP-Z0-9]"  # I and O are never issued: they read as 1 and 0
+_AUTHORITY = "[A-HJ-NP-Z]"  # the issuing authority's letter (发牌机关代号)
+_SERIAL = "[A-HJ-NP-Z0-9]"  # I and O are never issued, neither as the authority nor in the serial: they read as 1, 0
 _ENERGY = "[DABCEFGHJK]"
-_PLATE = re.compile(f"^[{_PROVINCES}][A-Z]{_SERIAL}{{4}}(?:{_SERIAL}|[挂学警港澳])$")
-_NEW_ENERGY_PLATE = re.compile(f"^[{_PROVINCES}][A-Z](?:{_ENERGY}{_SERIAL}{{5}}|{_SERIAL}{{5}}{_ENERGY})$")
+_PLATE = re.compile(f"^[{_PROVINCES}]{_AUTHORITY}{_SERIAL}{{4}}(?:{_SERIAL}|[挂学警港澳])$")
+_NEW_ENERGY_PLATE = re.compile(f"^[{_PROVINCES}]{_AUTHORITY}(?:{_ENERGY}{_SERIAL}{{5}}|{_SERIAL}{{5}}{_ENERGY})$")
 _PLATE_SEPARATORS = re.compile(r"[\s·•.\-・]")
 _NO_PLATE_YET = {"暂未上牌", "未上牌", "新车"}
 

@@ -86,6 +86,9 @@ def test_plate_is_normalised(raw, expected):
         ("京A1234", "7 位"),
         ("京A123456", "格式不正确"),  # 8 characters but no energy letter
         ("京AI12345", "I 和 O"),  # I is not an energy letter either
+        ("京I12345", "I 和 O"),  # nor an issuing authority's letter
+        ("沪O12345", "I 和 O"),
+        ("粤ID12345", "I 和 O"),  # new energy
         ("京A1234567", "7 位"),  # 9 characters
         ("京11234A", "格式不正确"),  # second character must be a letter
         ("京A1234挂5", "格式不正确"),
