@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -23,6 +23,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from followups.models import Case, CaseState, ContactResult, FailureReason, QuoteStatus
+from followups.models.cases import OPEN_STATES
+from followups.rules import CHECKPOINTS
 from followups.services import (
     accept_quote,
     create_quote,
@@ -78,6 +80,7 @@ def replay_history(*, today: date, months: int = HISTORY_MONTHS, seed: int = 202
         for offset in range(months):
             day = month_end(add_months(first, offset))
             summary = run_daily(day=day, renewals_signed_by=day)
+            done["contacts"] += _call_at_checkpoints(since=month_end(add_months(day, -1)), day=day, rng=rng)
             done["runs"] += 1
             done["cases"] += summary.cases_created
             done["reminders_sent"] += send_reminders(at=_local(day, 10)).sent
@@ -85,6 +88,33 @@ def replay_history(*, today: date, months: int = HISTORY_MONTHS, seed: int = 202
             # Last month's newest losses are still waiting for their reasons today (simulate_desk_activity).
             done += _review_losses(day, rng, leave=LEFT_FOR_TODAY if offset == months - 1 else 0)
     return done
+
+
+def _call_at_checkpoints(*, since: date, day: date, rng: random.Random) -> int:
+    """The assignees' calls at the T−45 / T−33 / T−30 checkpoints that fell in (since, day] (most of them made,
+    most of those reaching the customer), for the cases still open on `day`."""
+    logged = 0
+    cases = (
+        Case.objects.filter(state__in=OPEN_STATES, assignee__isnull=False)
+        .filter(t_date__gt=since + timedelta(days=min(CHECKPOINTS)), t_date__lte=day + timedelta(days=max(CHECKPOINTS)))
+        .select_related("assignee")
+        .order_by("pk")
+    )
+    for case in cases:
+        for offset in CHECKPOINTS:
+            call_day = case.t_date - timedelta(days=offset)
+            if not since < call_day <= day or call_day <= case.created_on or rng.random() < 0.15:
+                continue
+            result = rng.choice([ContactResult.REACHED] * 7 + [ContactResult.NO_ANSWER] * 2 + [ContactResult.REFUSED])
+            try:
+                log_contact(
+                    case=case, staff=case.assignee, result=result, at=_local(call_day, rng.choice([9, 10, 11, 14, 15])),
+                    note="到期提醒：告知续保权益" if result == ContactResult.REACHED else "",
+                )  # fmt: skip
+            except ValidationError:
+                continue
+            logged += 1
+    return logged
 
 
 def _review_losses(day: date, rng: random.Random, *, leave: int) -> Counter:

@@ -315,7 +315,8 @@ def _build_cases(today: date, *, history: bool) -> str:
         if history:
             replayed = replay_history(today=today)
             steps.append(
-                f"回放过去 {replayed['runs']} 个月（月末每日任务、短信提醒 {replayed['reminders_sent']:,} 条、"
+                f"回放过去 {replayed['runs']} 个月（月末每日任务、检查点联系 {replayed['contacts']:,} 次、"
+                f"短信提醒 {replayed['reminders_sent']:,} 条、"
                 f"续回权益 {replayed['perk_terms']:,} 期、权益核销 {replayed['perk_redemptions']:,} 次、"
                 f"战败审核 {replayed['losses_reviewed']:,} 件）"
             )
