@@ -46,7 +46,9 @@ def _target_count(staff: Staff, roles: set[str], rng: random.Random) -> int:
     return base + rng.randrange(-2, 3)
 
 
-def seed_incentives(*, today: date, seed: int = 2024) -> Counter:
+def seed_incentives(*, today: date, seed: int = 2024, payouts: bool = True) -> Counter:
+    """Targets always; satisfaction, the special award and the payout runs only with `payouts` (a small demo:
+    a benchmark's large one measures its own runs)."""
     rng = random.Random(seed)
     done: Counter = Counter()
     this_month = month_start(today)
@@ -57,6 +59,8 @@ def seed_incentives(*, today: date, seed: int = 2024) -> Counter:
         if lead is None or manager is None:
             continue
         done["targets"] += _seed_targets(branch, lead, this_month, rng)
+        if not payouts:
+            continue
         teams = sorted(
             set(Staff.objects.filter(branch=branch, active=True).exclude(team="").values_list("team", flat=True))
         )

@@ -334,7 +334,7 @@ def _build_cases(today: date, *, history: bool) -> str:
             f"今日跟进演示：联系 {activity['contacts']}、报价 {activity['quotes']}、战败审核 "
             f"{activity['losses_reviewed']}、加送机油申请 {activity['oil_requests']}"
         )
-        paid = seed_incentives(today=today)
+        paid = seed_incentives(today=today, payouts=history)
         steps.append(f"目标 {paid['targets']:,} 条、发放批次 {paid['payout_runs']}（已锁定 {paid['payout_locked']}）")
         if history:
             last_month = add_months(month_start(today), -1)
