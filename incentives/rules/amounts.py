@@ -6,17 +6,16 @@ Floats are refused everywhere: 0.1 has no exact binary value, and a payout must 
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from fractions import Fraction
 
 Number = Fraction | Decimal | int
 
-FEN = Fraction(1, 100)
-
 
 def as_fraction(value: Number | str, *, what: str = "数值") -> Fraction:
     """The exact value of an int, Decimal, Fraction or numeric string ('0.3', '3/10'); floats are refused."""
+    if type(value) is Fraction:  # already exact (the engine's own numbers): no copy
+        return value
     if isinstance(value, bool | float):
         raise TypeError(f"{what}不能是 {type(value).__name__}（请用 Decimal 或 Fraction）：{value!r}")
     if isinstance(value, Decimal) and not value.is_finite():
@@ -30,13 +29,12 @@ def as_fraction(value: Number | str, *, what: str = "数值") -> Fraction:
 def round_money(value: Number) -> Decimal:
     """Half-up (away from zero on a tie, like `ROUND_HALF_UP`) to 0.01, from the exact value."""
     exact = as_fraction(value, what="金额")
-    sign = -1 if exact < 0 else 1
-    fen = math.floor(abs(exact) * 100 + Fraction(1, 2))
-    return Decimal(sign * fen).scaleb(-2)
+    fen = _half_up(exact, 100)
+    return Decimal(-fen if exact.numerator < 0 else fen).scaleb(-2)
 
 
 def is_whole_fen(amount: Decimal) -> bool:
-    return as_fraction(amount, what="金额") % FEN == 0
+    return 100 % as_fraction(amount, what="金额").denominator == 0
 
 
 def format_money(amount: Number) -> str:
@@ -60,26 +58,38 @@ def format_coefficient(value: Number, places: int = 6) -> str:
     if decimal_text is not None:
         return decimal_text
     scale = 10**places
-    scaled = math.floor(abs(exact) * scale + Fraction(1, 2))
+    scaled = _half_up(exact, scale)
     text = f"{scaled // scale}.{scaled % scale:0{places}d}".rstrip("0").rstrip(".")
     return ("-" if exact < 0 else "") + text
 
 
 def format_percent(value: Number, *, places: int = 2, keep_zeros: bool = False) -> str:
     """A rate as a percentage, half-up: 19/36 → '52.78%'; edges strip zeros (3/10 → '30%')."""
-    exact = as_fraction(value) * 100
+    exact = as_fraction(value)
     scale = 10**places
-    scaled = math.floor(abs(exact) * scale + Fraction(1, 2))
+    scaled = _half_up(exact, 100 * scale)
     text = f"{scaled // scale}.{scaled % scale:0{places}d}" if places else str(scaled)
     if not keep_zeros and "." in text:
         text = text.rstrip("0").rstrip(".")
     return ("-" if exact < 0 and scaled else "") + text + "%"
 
 
+def _half_up(exact: Fraction, scale: int) -> int:
+    """floor(|exact| × scale + 1/2), in integers: the exact value is never approximated."""
+    return (2 * abs(exact.numerator) * scale + exact.denominator) // (2 * exact.denominator)
+
+
 def _terminating_decimal(exact: Fraction, max_places: int = 12) -> str | None:
-    for places in range(max_places + 1):
-        scaled = exact * 10**places
-        if scaled.denominator == 1:
-            text = str(Decimal(scaled.numerator).scaleb(-places))
-            return text if "E" not in text else format(Decimal(scaled.numerator).scaleb(-places), "f")
-    return None
+    """The exact decimal text when it has at most `max_places` places (the denominator has no prime factor but 2
+    and 5; the places are the larger of their powers), else None."""
+    rest, twos, fives = exact.denominator, 0, 0
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    places = max(twos, fives)
+    if rest != 1 or places > max_places:
+        return None
+    value = Decimal(exact.numerator * 10**places // exact.denominator).scaleb(-places)
+    text = str(value)
+    return text if "E" not in text else format(value, "f")

@@ -155,8 +155,10 @@ def rank_awards(
     top_cut = ranked[top - 1].sort_key if top else None
     second_cut = ranked[second - 1].sort_key if second else None
     awards: dict[str, Explained] = {}
-    for entry in ranked:
-        position = 1 + sum(1 for other in ranked if other.sort_key > entry.sort_key)
+    position = 0
+    for index, entry in enumerate(ranked):
+        if not index or entry.sort_key != ranked[index - 1].sort_key:
+            position = index + 1  # 1 + those ranked strictly higher: equals share the place
         inputs = {
             "rank": position,
             "ranked": count,

@@ -9,7 +9,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
-from incentives.rules.amounts import round_money
+from incentives.rules.amounts import is_whole_fen, round_money
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Explained:
     reason: Reason | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.amount, Decimal) or round_money(self.amount) != self.amount:
+        if not isinstance(self.amount, Decimal) or not is_whole_fen(self.amount):
             raise ValueError(f"金额必须是保留两位小数的 Decimal：{self.amount!r}")
         # Read-only views: an explanation is a record, not a scratchpad.
         object.__setattr__(self, "inputs", MappingProxyType(dict(self.inputs)))

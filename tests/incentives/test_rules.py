@@ -10,7 +10,7 @@ import ast
 import itertools
 import json
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 
@@ -52,6 +52,7 @@ from incentives.rules import (
     department_award,
     explained_to_dict,
     floor_violations,
+    format_percent,
     improvement_points,
     leader_penalty,
     programme_month_number,
@@ -111,6 +112,25 @@ def test_rule_engine_imports_nothing_from_django_or_the_database():
 )
 def test_round_money_is_half_up_to_the_fen(exact, expected):
     assert str(round_money(exact)) == str(expected)
+
+
+def _half_up(exact: Fraction, places: int) -> Decimal:
+    """ROUND_HALF_UP of the exact value, by decimal arithmetic precise enough for these denominators."""
+    with localcontext() as context:
+        context.prec = 60
+        quotient = Decimal(exact.numerator) / Decimal(exact.denominator)
+        return quotient.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+@given(st.fractions(min_value=-(10**9), max_value=10**9, max_denominator=10**6))
+def test_round_money_is_the_half_up_of_the_exact_value(exact):
+    assert round_money(exact) == _half_up(exact, 2)
+
+
+@given(st.fractions(min_value=-10, max_value=10, max_denominator=10**6), st.sampled_from([0, 1, 2]))
+def test_percentages_are_the_half_up_of_the_exact_rate(rate, places):
+    expected = abs(value) if (value := _half_up(rate * 100, places)) == 0 else value
+    assert format_percent(rate, places=places, keep_zeros=True) == f"{expected}%"
 
 
 def test_floats_are_refused():
