@@ -18,8 +18,10 @@ def as_fraction(value: Number | str, *, what: str = "数值") -> Fraction:
         return value
     if isinstance(value, bool | float):
         raise TypeError(f"{what}不能是 {type(value).__name__}（请用 Decimal 或 Fraction）：{value!r}")
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise ValueError(f"{what}必须是有限数：{value}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{what}必须是有限数：{value}")
+        return Fraction(*value.as_integer_ratio())  # exact, without Fraction's generic type checks
     try:
         return Fraction(value)
     except (ValueError, ZeroDivisionError) as error:
