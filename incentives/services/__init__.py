@@ -1,12 +1,14 @@
 """Every write of the incentives app (DESIGN.md: services for writes, each in a transaction).
 
 - `versions`: rule versions — drafts, validation against the division's floors, review, publication.
-- `facts`: the month's facts, gathered set-based; `lines`: facts + rules → payout lines (pure).
-- `payouts`: payout runs — compute (draft), approve, lock, adjustments for locked months.
+- `facts`: the month's facts, gathered set-based; `lines`: facts + rules → payout lines (pure);
+  `computation`: both for any number of branches at once, in memory.
+- `payouts`: payout runs — compute (draft), approve, lock; `adjustments`: corrections of locked months.
 - `preview`: a draft version on a real month against the version in force.
 - `entries`: targets, satisfaction scores, special awards.
 """
 
+from incentives.services.computation import MonthComputation, compute_month
 from incentives.services.entries import (
     add_special_award,
     delete_special_award,
@@ -14,9 +16,7 @@ from incentives.services.entries import (
     set_team_satisfaction,
 )
 from incentives.services.payouts import (
-    MonthComputation,
     approve_payout,
-    compute_month,
     compute_all_payouts,
     compute_payout,
     lock_payout,
@@ -43,8 +43,8 @@ __all__ = [
     "approve_payout",
     "check_rules",
     "check_version",
-    "compute_month",
     "compute_all_payouts",
+    "compute_month",
     "compute_payout",
     "create_draft_version",
     "delete_special_award",

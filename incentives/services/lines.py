@@ -3,6 +3,7 @@ are computed once, then the pure engine's `compute_staff_month` runs per person.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -76,9 +77,18 @@ class ComputedLine:
         }
 
 
-def compute_lines(facts: BranchMonthFacts, group: GroupMonthFacts, rules: RuleSet, *, label: str) -> list[ComputedLine]:
-    """Every line of the branch's month, in 工号 order."""
-    rank = rank_awards(group.rank_entries, rules, rule_version=label)
+def compute_lines(
+    facts: BranchMonthFacts,
+    group: GroupMonthFacts,
+    rules: RuleSet,
+    *,
+    label: str,
+    rank: Mapping[str, Explained] | None = None,
+) -> list[ComputedLine]:
+    """Every line of the branch's month, in 工号 order. `rank`: the group ranking's awards under these rules and
+    label when already computed for another branch (the same for every branch paid by one version)."""
+    if rank is None:
+        rank = rank_awards(group.rank_entries, rules, rule_version=label)
     shares = _improvement_shares(facts, rules, label)
     in_window = facts.month_number is not None and 1 <= facts.month_number <= rules.ramp_months
     if in_window and not facts.ramp_gathered:

@@ -1,152 +1,193 @@
 """Payout runs (DOMAIN.md §7 "Payout run"): draft (recomputable) → approved by finance (maker ≠ checker) → locked.
 
-A locked month never changes. When a later computation finds that the facts of a locked month have changed (a
-policy cancelled, a late renewal), the difference is booked as adjustment lines in the next open month, each
-referring to the locked line it corrects and computed with the locked month's own rule version — so a rule change
-alone never produces an adjustment.
+A locked month never changes: its late corrections become adjustment lines of the next open month
+(incentives/services/adjustments.py). One branch's run (`compute_payout`: the page, the `payout` command, the 1st's
+task) and every branch's (`compute_all_payouts`) are the same computation, set-based for any number of branches.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from incentives.errors import IncentiveError, MakerCheckerError, MissingTargets
 from incentives.models import PayoutLine, PayoutRun, RuleVersion, Target
-from incentives.rules import format_money, programme_month_number, ruleset_from_dict
-from incentives.services.facts import gather_branch_month, gather_group_month, load_staff
-from incentives.services.lines import COMPONENT_KEYS, ComputedLine, compute_lines
-from incentives.services.versions import mark_version_used, rules_in_force
+from incentives.rules import programme_month_number
+from incentives.services.adjustments import adjustment_lines, locked_runs_to_correct
+from incentives.services.computation import MonthComputation, compute_months
+from incentives.services.lines import ComputedLine
+from incentives.services.versions import mark_version_used
 from policies.models import Branch, Staff
 from renewal_desk.access import has_role
-from renewal_desk.months import add_months, month_label, month_start
+from renewal_desk.months import month_label, month_start
 from renewal_desk.roles import Role
 
-COLUMN_LABELS = {
-    "store_count": "到店单数",
-    "telesales_count": "电销单数",
-    "commission": "提成",
-    "ramp": "破冰奖励",
-    "bonus": "系数奖金",
-    "salary": "续保率奖金",
-    "team": "团队奖励",
-    "rank": "排名奖励",
-    "special": "专项奖励",
-    "penalty": "扣款",
-}
-AMOUNT_FIELDS = (*COMPONENT_KEYS, "total")
-COUNT_FIELDS = ("store_count", "telesales_count")
-# Locked months looked back at for late changes; older corrections are rare enough to book by hand.
-ADJUSTMENT_LOOKBACK_MONTHS = 12
 # Staff who must have a monthly target from the 4th programme month (§7 RAMP).
 TARGET_ROLES = (Role.LEAD, Role.CALLBACK, Role.SELLER)
 PREPARER_ROLES = (Role.FINANCE, Role.ADMIN, Role.MANAGER, Role.GM)
-
-
-@dataclass(frozen=True)
-class MonthComputation:
-    """One branch-month computed in memory (a draft, a preview or an estimate): nothing written."""
-
-    branch: Branch
-    month: date
-    version: RuleVersion
-    lines: list[ComputedLine]
-    renewals: dict[str, int]
-    month_number: int | None
-
-
-def compute_month(*, branch: Branch, month: date, version: RuleVersion | None = None, group=None) -> MonthComputation:
-    """The month's lines under `version` (default: the rules in force on the month's first day)."""
-    month = month_start(month)
-    if version is None:
-        rules, version = rules_in_force(branch=branch, on=month)
-    else:
-        rules = ruleset_from_dict(version.rules)
-    facts = gather_branch_month(branch=branch, month=month, ramp_months=rules.ramp_months)
-    group = group or gather_group_month(month=month)
-    lines = compute_lines(facts, group, rules, label=version.label)
-    return MonthComputation(branch, month, version, lines, dict(facts.branch_renewals), facts.month_number)
+# What a recomputation changes on an existing run.
+RUN_FIELDS = (
+    "state",
+    "rule_version",
+    "prepared_by",
+    "prepared_at",
+    "approved_by",
+    "approved_at",
+    "store_count",
+    "telesales_count",
+    "ramp_note",
+    "line_count",
+    "total",
+)
 
 
 def missing_targets(*, branch: Branch, month: date) -> list[str]:
     """'CD0101 陈志强' for every active lead, callback and seller of the branch without a target that month."""
-    has_target = Target.objects.filter(branch=branch, month=month_start(month), staff=OuterRef("pk"))
+    return _missing_targets(branch_ids=[branch.pk], month=month).get(branch.pk, [])
+
+
+def _missing_targets(*, branch_ids: Sequence[int], month: date) -> dict[int, list[str]]:
+    """Per branch id, in 工号 order: who lacks a target that month (branches where nobody does are left out)."""
+    if not branch_ids:
+        return {}
+    has_target = Target.objects.filter(branch_id=OuterRef("branch_id"), month=month_start(month), staff=OuterRef("pk"))
     people = (
-        Staff.objects.filter(branch=branch, active=True, user__groups__name__in=TARGET_ROLES)
+        Staff.objects.filter(branch_id__in=branch_ids, active=True, user__groups__name__in=TARGET_ROLES)
         .exclude(Exists(has_target))
+        .values_list("branch_id", "employee_no", "name")
         .distinct()
         .order_by("employee_no")
     )
-    return [f"{person.employee_no} {person.name}" for person in people]
+    missing: dict[int, list[str]] = defaultdict(list)
+    for branch_id, employee_no, name in people:
+        missing[branch_id].append(f"{employee_no} {name}")
+    return missing
 
 
 @transaction.atomic
-def compute_payout(*, branch: Branch, month: date, by: Staff | None, group=None) -> PayoutRun:
+def compute_payout(*, branch: Branch, month: date, by: Staff | None) -> PayoutRun:
     """(Re)compute the month's draft. Refused when the month is locked, and from the 4th programme month when a
     lead, callback or seller lacks a target. Recomputing an approved run returns it to draft (approval withdrawn)."""
+    outcome = _compute_runs(branches=[branch], month=month, by=by)[branch.pk]
+    if isinstance(outcome, IncentiveError):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def compute_all_payouts(*, month: date, by: Staff | None) -> dict[str, PayoutRun | IncentiveError]:
+    """Every branch's draft for the month (by branch code), computed together: each query runs once for all
+    branches, so their number does not grow with the branches. A branch's refusal (as `compute_payout` would raise
+    it) is returned, not raised, and the other branches' drafts are written all the same."""
+    branches = list(Branch.objects.order_by("code"))
+    outcome = _compute_runs(branches=branches, month=month, by=by)
+    return {branch.code: outcome[branch.pk] for branch in branches}
+
+
+def _compute_runs(
+    *, branches: Sequence[Branch], month: date, by: Staff | None
+) -> dict[int, PayoutRun | IncentiveError]:
+    """The drafts of `branches` for the month, by branch id, or each branch's refusal. Runs inside the caller's
+    transaction: the branches stay locked until it ends (one computation per branch at a time)."""
     month = month_start(month)
     if by is not None and not has_role(by.user, *PREPARER_ROLES):
-        raise IncentiveError("您的角色不能计算发放（财务、管理员、保险经理或总经理可以）。")
-    Branch.objects.select_for_update().filter(pk=branch.pk).first()  # one computation per branch at a time
-    run = PayoutRun.objects.filter(branch=branch, month=month).first()
-    if run is not None and run.state == PayoutRun.State.LOCKED:
-        raise IncentiveError(
-            f"{branch.name} {month_label(month)} 已锁定，不能重新计算；之后的更正记为下一个未锁定月份的调整行。"
-        )
-    number = programme_month_number(branch.programme_start, month)
-    if number is None or number >= 4:
-        missing = missing_targets(branch=branch, month=month)
-        if missing:
-            raise MissingTargets(
-                f"{branch.name} {month_label(month)} 缺少月度目标，不能计算发放：{'、'.join(missing)}。"
-                "请在“目标”页面或导入目标 sheet 补齐。",
-                missing,
-            )
-    result = compute_month(branch=branch, month=month, group=group)
-    adjustments = _adjustments(branch=branch, month=month)
+        refusal = IncentiveError("您的角色不能计算发放（财务、管理员、保险经理或总经理可以）。")
+        return dict.fromkeys((branch.pk for branch in branches), refusal)
+    ids = [branch.pk for branch in branches]
+    # One computation per branch at a time; the locks are taken in one order, so two computations never deadlock.
+    list(Branch.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    runs = {run.branch_id: run for run in PayoutRun.objects.filter(branch_id__in=ids, month=month)}
+    outcome: dict[int, PayoutRun | IncentiveError] = dict(_refusals(branches, runs=runs, month=month))
+    computing = [branch for branch in branches if branch.pk not in outcome]
+    # The locked months this month corrects are recomputed together with it, under their own rule versions.
+    locked_runs = locked_runs_to_correct(branches=computing, month=month)
+    by_id = {branch.pk: branch for branch in computing}
+    results = compute_months(
+        [(branch, month, None) for branch in computing]
+        + [(by_id[run.branch_id], run.month, run.rule_version) for run in locked_runs]
+    )
+    adjustments = adjustment_lines(locked_runs, results)
     now = timezone.now()
-    if run is None:
-        run = PayoutRun(branch=branch, month=month)
-    else:
-        # A draft's lines are never referenced (adjustments refer to locked lines only): delete them in one
-        # statement, without loading their explanations (the database still enforces the PROTECT foreign key).
-        PayoutLine.objects.filter(run=run)._raw_delete(run._state.db)
+    written: list[tuple[PayoutRun, list[PayoutLine]]] = []
+    for branch in computing:
+        result, corrections = results[(branch.pk, month)], adjustments.get(branch.pk, [])
+        if isinstance(result, IncentiveError) or isinstance(corrections, IncentiveError):
+            outcome[branch.pk] = result if isinstance(result, IncentiveError) else corrections
+            continue
+        run = runs.get(branch.pk) or PayoutRun(branch=branch, month=month)
+        written.append((run, _draft(run, result, corrections, by=by, at=now)))
+        outcome[branch.pk] = run
+    _write_runs(written)
+    return outcome
+
+
+def _refusals(branches: Sequence[Branch], *, runs: dict[int, PayoutRun], month: date) -> dict[int, IncentiveError]:
+    """Branches that cannot be computed: a locked month, or from the 4th programme month people without a target."""
+    refused: dict[int, IncentiveError] = {}
+    for branch in branches:
+        run = runs.get(branch.pk)
+        if run is not None and run.state == PayoutRun.State.LOCKED:
+            refused[branch.pk] = IncentiveError(
+                f"{branch.name} {month_label(month)} 已锁定，不能重新计算；之后的更正记为下一个未锁定月份的调整行。"
+            )
+    missing = _missing_targets(
+        branch_ids=[branch.pk for branch in branches if branch.pk not in refused and _needs_targets(branch, month)],
+        month=month,
+    )
+    for branch in branches:
+        if branch.pk in missing:
+            refused[branch.pk] = MissingTargets(
+                f"{branch.name} {month_label(month)} 缺少月度目标，不能计算发放：{'、'.join(missing[branch.pk])}。"
+                "请在“目标”页面或导入目标 sheet 补齐。",
+                missing[branch.pk],
+            )
+    return refused
+
+
+def _needs_targets(branch: Branch, month: date) -> bool:
+    """From the 4th programme month (and without a 续保启动日期) every lead, callback and seller needs a target."""
+    number = programme_month_number(branch.programme_start, month)
+    return number is None or number >= 4
+
+
+def _draft(
+    run: PayoutRun, result: MonthComputation, corrections: list[PayoutLine], *, by: Staff | None, at: datetime
+) -> list[PayoutLine]:
+    """Set the run to the recomputed draft (approval withdrawn) and return its unsaved lines, corrections last."""
+    rows = [_line_row(run, item, result.month) for item in result.lines]
+    for row in corrections:
+        row.run = run
+    rows.extend(corrections)
     run.state = PayoutRun.State.DRAFT
     run.rule_version = result.version
-    run.prepared_by, run.prepared_at = by, now
+    run.prepared_by, run.prepared_at = by, at
     run.approved_by = run.approved_at = None
     run.store_count = result.renewals.get("store", 0)
     run.telesales_count = result.renewals.get("telesales", 0)
     run.ramp_note = _ramp_note(result)
-    run.save()
-    rows = [_line_row(run, item, month) for item in result.lines]
-    for row in adjustments:
-        row.run = run
-    PayoutLine.objects.bulk_create([*rows, *adjustments])
-    run.line_count = len(rows) + len(adjustments)
-    run.total = sum((row.total for row in [*rows, *adjustments]), Decimal("0.00"))
-    run.save(update_fields=["line_count", "total"])
-    return run
+    run.line_count = len(rows)
+    run.total = sum((row.total for row in rows), Decimal("0.00"))
+    return rows
 
 
-def compute_all_payouts(*, month: date, by: Staff | None) -> dict[str, PayoutRun | IncentiveError]:
-    """Every branch's draft for the month, the group-wide facts (the ranking across all branches) gathered once
-    instead of once per branch. Each branch is its own transaction; a refusal is returned, not raised."""
-    month = month_start(month)
-    group = gather_group_month(month=month)
-    outcome: dict[str, PayoutRun | IncentiveError] = {}
-    for branch in Branch.objects.order_by("code"):
-        try:
-            outcome[branch.code] = compute_payout(branch=branch, month=month, by=by, group=group)
-        except IncentiveError as refusal:
-            outcome[branch.code] = refusal
-    return outcome
+def _write_runs(written: list[tuple[PayoutRun, list[PayoutLine]]]) -> None:
+    """A handful of statements for any number of runs: the previous drafts' lines deleted, the runs inserted or
+    updated, every new line inserted."""
+    recomputed = [run.pk for run, _ in written if run.pk is not None]
+    if recomputed:
+        # A draft's lines are never referenced (adjustments refer to locked lines only): delete them in one
+        # statement, without loading their explanations (the database still enforces the PROTECT foreign key).
+        stale = PayoutLine.objects.filter(run_id__in=recomputed)
+        stale._raw_delete(stale.db)
+        PayoutRun.objects.bulk_update([run for run, _ in written if run.pk is not None], RUN_FIELDS)
+    PayoutRun.objects.bulk_create([run for run, _ in written if run.pk is None])
+    PayoutLine.objects.bulk_create([row for _, rows in written for row in rows])
 
 
 @transaction.atomic
@@ -199,100 +240,9 @@ def _line_row(run: PayoutRun, item: ComputedLine, month: date) -> PayoutLine:
 
 
 def _ramp_note(result: MonthComputation) -> str:
-    rules = ruleset_from_dict(result.version.rules)
     number = result.month_number
     if number is None:
         return "无续保启动日期：破冰期已过"
-    if 1 <= number <= rules.ramp_months:
+    if 1 <= number <= result.rules.ramp_months:
         return f"破冰期第 {number} 月 · 本月无需目标"
     return f"启动第 {number} 月"
-
-
-def _adjustments(*, branch: Branch, month: date) -> list[PayoutLine]:
-    """Deltas of every locked month whose next open month is `month`, as unsaved adjustment lines."""
-    earliest = add_months(month, -ADJUSTMENT_LOOKBACK_MONTHS)
-    locked = list(
-        PayoutRun.objects.filter(branch=branch, state=PayoutRun.State.LOCKED, month__gte=earliest, month__lt=month)
-        .select_related("rule_version")
-        .order_by("month")
-    )
-    locked_months = {run.month for run in locked}
-    rows: list[PayoutLine] = []
-    for locked_run in locked:
-        between = []
-        cursor = add_months(locked_run.month, 1)
-        while cursor < month:
-            between.append(cursor)
-            cursor = add_months(cursor, 1)
-        if any(item not in locked_months for item in between):
-            continue  # an earlier open month is the one that books this month's corrections
-        rows.extend(_adjustments_for(locked_run, branch=branch, month=month))
-    return rows
-
-
-def _adjustments_for(locked_run: PayoutRun, *, branch: Branch, month: date) -> list[PayoutLine]:
-    now = compute_month(branch=branch, month=locked_run.month, version=locked_run.rule_version)
-    current = {item.staff.pk: item for item in now.lines}
-    paid: dict[int, dict[str, Decimal | int]] = defaultdict(_zero_values)
-    originals: dict[int, PayoutLine] = {}
-    booked = PayoutLine.objects.filter(
-        Q(run=locked_run, adjusts_month__isnull=True)
-        | Q(run__branch=branch, run__state=PayoutRun.State.LOCKED, adjusts_month=locked_run.month)
-    )
-    for line in booked:
-        if line.adjusts_month is None:
-            originals[line.staff_id] = line
-        for name in (*AMOUNT_FIELDS, *COUNT_FIELDS):
-            paid[line.staff_id][name] += getattr(line, name)
-    people = load_staff(set(current) | set(paid))
-    rows = []
-    label = month_label(locked_run.month)
-    for pk in sorted(people, key=lambda key: people[key].employee_no):
-        item = current.get(pk)
-        now_values: dict[str, Decimal | int] = (
-            {**item.amounts(), "store_count": item.store_count, "telesales_count": item.telesales_count}
-            if item
-            else _zero_values()
-        )
-        before = paid.get(pk) or _zero_values()
-        deltas = {name: now_values[name] - before[name] for name in (*AMOUNT_FIELDS, *COUNT_FIELDS)}
-        if not any(deltas.values()):
-            continue
-        changes = [
-            f"{COLUMN_LABELS[name]} {_show(before[name])} → {_show(now_values[name])}"
-            for name in (*COUNT_FIELDS, *COMPONENT_KEYS)
-            if deltas[name]
-        ]
-        info = people[pk]
-        original = originals.get(pk)
-        note = f"更正 {label}（已锁定）：{'；'.join(changes)}；合计 {format_money(deltas['total'])}"
-        explanation = item.explanation(month=locked_run.month) if item else {"month": label, "components": {}}
-        explanation["adjustment"] = {"month": label, "before": _json(before), "after": _json(now_values)}
-        rows.append(
-            PayoutLine(
-                staff_id=pk,
-                employee_no=info.employee_no,
-                name=info.name,
-                branch_name=info.branch_name,
-                roles=info.roles_text,
-                **{name: deltas[name] for name in (*AMOUNT_FIELDS, *COUNT_FIELDS)},
-                rule_version_label=locked_run.rule_version.label,
-                explanation=explanation,
-                adjusts_month=locked_run.month,
-                adjustment_of=original,
-                note=note[:500],
-            )
-        )
-    return rows
-
-
-def _zero_values() -> dict[str, Decimal | int]:
-    return {**dict.fromkeys(AMOUNT_FIELDS, Decimal("0.00")), **dict.fromkeys(COUNT_FIELDS, 0)}
-
-
-def _show(value: Decimal | int) -> str:
-    return format_money(value) if isinstance(value, Decimal) else str(value)
-
-
-def _json(values: dict[str, Decimal | int]) -> dict[str, str | int]:
-    return {name: (f"{value:.2f}" if isinstance(value, Decimal) else value) for name, value in values.items()}

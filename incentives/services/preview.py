@@ -11,9 +11,9 @@ from fractions import Fraction
 from incentives.errors import IncentiveError
 from incentives.models import RuleVersion
 from incentives.rules import coefficient, ruleset_from_dict
-from incentives.services.facts import gather_branch_month, gather_group_month
+from incentives.services.facts import BranchMonth, gather_facts
 from incentives.services.lines import ComputedLine, compute_lines
-from incentives.services.versions import rules_in_force
+from incentives.services.versions import rulesets, versions_in_force
 from policies.models import Branch
 from renewal_desk.months import month_start
 
@@ -88,26 +88,38 @@ def preview_version(*, version: RuleVersion, month: date) -> Preview:
     month = month_start(month)
     draft_rules = ruleset_from_dict(version.rules)
     branches = [version.branch] if version.branch_id else list(Branch.objects.order_by("code"))
-    group = gather_group_month(month=month)
+    in_force = versions_in_force(branch_ids=[branch.pk for branch in branches], on=month)
+    old_rules = rulesets(in_force)
+    # A division draft applies to the branches paid by a division version; a branch draft to its branch.
+    applies = {pk: version.branch_id is not None or old.branch_id is None for pk, old in in_force.items()}
+    new_rules = {pk: draft_rules if applies[pk] else old_rules[pk] for pk in in_force}
+    facts = gather_facts(
+        [
+            BranchMonth(branch, month, max(old_rules[branch.pk].ramp_months, new_rules[branch.pk].ramp_months))
+            for branch in branches
+        ]
+    )
+    group = facts.groups[month]
     preview = Preview(month=month, version=version)
-    labels: set[str] = set()
     for branch in branches:
-        old_rules, old_version = rules_in_force(branch=branch, on=month)
-        applies = version.branch_id is not None or old_version.branch_id is None
-        new_rules = draft_rules if applies else old_rules
-        facts = gather_branch_month(
-            branch=branch, month=month, ramp_months=max(old_rules.ramp_months, new_rules.ramp_months)
-        )
-        old_lines = {item.staff.pk: item for item in compute_lines(facts, group, old_rules, label=old_version.label)}
+        old_version, branch_facts = in_force[branch.pk], facts.branch_months[(branch.pk, month)]
+        old_lines = {
+            item.staff.pk: item
+            for item in compute_lines(branch_facts, group, old_rules[branch.pk], label=old_version.label)
+        }
         try:
-            new_lines = {item.staff.pk: item for item in compute_lines(facts, group, new_rules, label=version.label)}
+            new_lines = {
+                item.staff.pk: item
+                for item in compute_lines(branch_facts, group, new_rules[branch.pk], label=version.label)
+            }
         except IncentiveError as error:
             preview.errors.append(f"{branch.name}：{error.message}")
             new_lines = old_lines
-        labels.add(old_version.label)
-        for pk in sorted(set(old_lines) | set(new_lines), key=lambda key: facts.staff[key].employee_no):
-            preview.rows.append(_row(old_lines.get(pk), new_lines.get(pk), new_rules if applies else None))
-    preview.old_labels = sorted(labels)
+        for pk in sorted(set(old_lines) | set(new_lines), key=lambda key: branch_facts.staff[key].employee_no):
+            preview.rows.append(
+                _row(old_lines.get(pk), new_lines.get(pk), new_rules[branch.pk] if applies[branch.pk] else None)
+            )
+    preview.old_labels = sorted({in_force[branch.pk].label for branch in branches})
     return preview
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import TypeVar
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from incentives.errors import FloorViolation, IncentiveError, MakerCheckerError
@@ -26,6 +29,7 @@ BAND_SETS = (
 )
 # Every rate the bands read is a share of a whole (续回 ≤ 可续, 全保 ≤ 续回, 续回 ≤ 应续): check [0, 100%].
 RATE_UPPER_BOUND = Fraction(1)
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -50,19 +54,40 @@ def rules_in_force(*, branch: Branch | None, on: date) -> tuple[RuleSet, RuleVer
     return ruleset_from_dict(version.rules), version
 
 
+def versions_in_force(*, branch_ids: Iterable[int | None], on: date) -> dict[int | None, RuleVersion]:
+    """Per branch id (None: the division) the published version in force on `on`: the branch's own latest one
+    effective on or before `on`, else the division's; before the division's first version, that first one
+    (v1 is effective from 2000-01-01). One query, whatever the number of branches."""
+    wanted = set(branch_ids)
+    published = (
+        RuleVersion.objects.filter(state=RuleVersion.State.PUBLISHED)
+        .filter(Q(branch__isnull=True) | Q(branch_id__in=wanted - {None}, effective_from__lte=on))
+        .select_related("branch")
+        .order_by("-effective_from", "-pk")
+    )
+    latest: dict[int | None, RuleVersion] = {}
+    earliest_division = None
+    for version in published:
+        if version.branch_id is None:
+            earliest_division = version  # newest first: the last one seen is the earliest
+        if version.effective_from <= on:
+            latest.setdefault(version.branch_id, version)
+    division = latest.get(None) or earliest_division or _restore_v1()
+    return {branch_id: latest.get(branch_id, division) for branch_id in wanted}
+
+
+def rulesets(versions: Mapping[K, RuleVersion]) -> dict[K, RuleSet]:
+    """Each version's rules, read from its JSON once per distinct version."""
+    parsed: dict[int, RuleSet] = {}
+    for version in versions.values():
+        if version.pk not in parsed:
+            parsed[version.pk] = ruleset_from_dict(version.rules)
+    return {key: parsed[version.pk] for key, version in versions.items()}
+
+
 def _version_in_force(*, branch: Branch | None, on: date) -> RuleVersion:
-    published = RuleVersion.objects.filter(state=RuleVersion.State.PUBLISHED).select_related("branch")
-    latest = ("-effective_from", "-pk")
-    version = None
-    if branch is not None:
-        version = published.filter(branch=branch, effective_from__lte=on).order_by(*latest).first()
-    if version is None:
-        version = published.filter(branch__isnull=True, effective_from__lte=on).order_by(*latest).first()
-    if version is None:  # a date before the first version: the earliest one (v1 is effective from 2000-01-01)
-        version = published.filter(branch__isnull=True).order_by("effective_from", "pk").first()
-    if version is None:
-        version = _restore_v1()
-    return version
+    key = None if branch is None else branch.pk
+    return versions_in_force(branch_ids=[key], on=on)[key]
 
 
 def _restore_v1() -> RuleVersion:
