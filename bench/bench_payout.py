@@ -17,15 +17,16 @@ must not depend on N.
 --demo-policies N: the whole group instead of one synthetic branch. A fresh throwaway database (`bench_payout_demo`
 on the DATABASE_URL's PostgreSQL server, dropped and re-created; otherwise a temporary SQLite file) is migrated and
 filled by policies.demo.seed_demo(policies=N, build_cases=True) — the daily job creates the cases. Then last month's
-payout of EVERY branch is computed with `compute_payout` (by the group's finance login). A branch whose run is
-refused (from its 4th programme month every lead, callback and seller needs a target) is reported with the refusal
-text, and the missing targets are created (incentives.models.Target) before timing, so every branch is measured.
-Timed (median of --repeat passes over all branches, after a warm-up pass; seeding is not measured): all branches'
-`compute_payout` against two plain GROUP BY queries of the same counts for the whole group (renewals sold last month
-per branch × credited callback / seller / lead × channel; last month's cohort cases per branch × assignee). Also
-printed: the queries one pass of `compute_payout` issued, in total and per branch — bounded per branch, not per
-policy — and, to split database from Django, that pass's SELECTs replayed through a bare cursor with the three
-costliest query shapes. The database is dropped at the end unless --keep-db.
+payout of EVERY branch is computed with `compute_all_payouts` (by the group's finance login; set-based across
+branches: its query count does not depend on the number of branches). A branch whose run is refused (from its 4th
+programme month every lead, callback and seller needs a target; the demo seed normally creates them) is reported with
+the refusal text, and its missing targets are created (incentives.models.Target) before timing, so every branch is
+measured. Timed (median of --repeat passes, after a warm-up pass; seeding is not measured): `compute_all_payouts`
+— its locked months' corrections included — against two plain GROUP BY queries of the same counts for the whole
+group (renewals sold last month per branch × credited callback / seller / lead × channel; last month's cohort cases
+per branch × assignee). Also printed: the queries of one pass, and, to split database from Django, that pass's
+SELECTs replayed through a bare cursor with the three costliest query shapes. The database is dropped at the end
+unless --keep-db.
 """
 
 from __future__ import annotations
@@ -259,7 +260,7 @@ def add_missing_targets(branch, month: date) -> int:
         .exclude(Exists(has_target))
         .distinct()
     )
-    sold = sold_renewals(branch_id=branch.pk, first_day=month, last_day=month_end(month)).count()
+    sold = sold_renewals(periods={branch.pk: (month, month_end(month))}).count()
     share = max(10, round(sold / max(1, len(people))))
     Target.objects.bulk_create(Target(branch=branch, month=month, staff=person, count=share) for person in people)
     return len(people)
@@ -298,9 +299,9 @@ def demo_main(options) -> None:
 
     from followups.models import Case
     from incentives.errors import IncentiveError
-    from incentives.models import PayoutRun
-    from incentives.services import compute_all_payouts, compute_payout
-    from incentives.services.facts import gather_group_month
+    from incentives.models import PayoutLine, PayoutRun
+    from incentives.services import compute_all_payouts
+    from incentives.services.adjustments import locked_runs_to_correct
     from policies.demo import seed_demo
     from policies.models import Branch, Policy, Staff
     from renewal_desk.months import add_months, month_label, month_start
@@ -317,7 +318,7 @@ def demo_main(options) -> None:
                 cursor.execute("ANALYZE")
         reset_queries()
         month = add_months(month_start(today), -1)
-        branches = list(Branch.objects.order_by("code"))
+        branches = {branch.code: branch for branch in Branch.objects.order_by("code")}
         preparers = Staff.objects.filter(active=True).order_by("employee_no")
         by = (
             preparers.filter(user__groups__name=Role.FINANCE).first()
@@ -326,28 +327,25 @@ def demo_main(options) -> None:
         print(f"seeded {Policy.objects.count():,} policies, {Case.objects.count():,} cases, {len(branches)} branches "
               f"in {seeded:.1f} s on {connection.vendor} (today {today}; not measured)")  # fmt: skip
         print(f"payout month {month_label(month)}, computed by {by.employee_no} {by.name}")
-        for branch in branches:  # first pass: refusals reported, their missing targets created
-            try:
-                compute_payout(branch=branch, month=month, by=by)
-            except IncentiveError as refusal:
-                created = add_missing_targets(branch, month)
-                print(f"  refused {branch.code}: {refusal}")
-                print(f"    → created {created} missing targets, then computed")
-                compute_payout(branch=branch, month=month, by=by)
+        # First pass: refusals reported; a branch refused for missing targets gets them, so every branch is timed.
+        for code, outcome in compute_all_payouts(month=month, by=by).items():
+            if isinstance(outcome, IncentiveError):
+                created = add_missing_targets(branches[code], month)
+                print(f"  refused {code}: {outcome}")
+                print(f"    → created {created} missing targets")
+        refused = {code: outcome for code, outcome in compute_all_payouts(month=month, by=by).items()
+                   if isinstance(outcome, IncentiveError)}  # fmt: skip
+        for code, outcome in refused.items():
+            print(f"  still refused {code}: {outcome} (not computed)")
 
         def all_branches() -> None:
-            compute_all_payouts(month=month, by=by)  # the group-wide ranking gathered once for all branches
+            compute_all_payouts(month=month, by=by)
 
-        per_branch = []
-        group = gather_group_month(month=month)
         with CaptureQueriesContext(connection) as captured:
-            for branch in branches:
-                before = len(captured)
-                compute_payout(branch=branch, month=month, by=by, group=group)
-                per_branch.append(len(captured) - before)
+            all_branches()
         payout = timed(all_branches, options.repeat)
         plain = timed(lambda: demo_baseline(month), options.repeat)
-        # How much of compute_payout is its reads' SQL: the captured SELECTs (no locks) replayed through a bare cursor.
+        # How much of the pass is its reads' SQL: the captured SELECTs (no locks) replayed through a bare cursor.
         reads = [
             item["sql"]
             for item in captured.captured_queries
@@ -364,13 +362,16 @@ def demo_main(options) -> None:
             reads_time = timed(replay, options.repeat)
         except Exception as error:  # a diagnostic only: the logged SQL may not be executable as is
             reads_time = None
-            print(f"(replaying compute_payout's SELECTs failed: {type(error).__name__}: {error})")
+            print(f"(replaying the pass's SELECTs failed: {type(error).__name__}: {error})")
         runs = PayoutRun.objects.filter(month=month)
         renewals = sum(run.store_count + run.telesales_count for run in runs)
-        print(f"payout runs: {runs.count()} branches, {sum(run.line_count for run in runs)} lines, "
+        corrections = PayoutLine.objects.filter(run__month=month, adjusts_month__isnull=False)
+        locked = locked_runs_to_correct(branches=list(branches.values()), month=month)
+        print(f"payout runs: {runs.count()} branches, {sum(run.line_count for run in runs)} lines "
+              f"({corrections.count()} correcting {len(locked)} locked runs, recomputed in the pass), "
               f"renewals sold {renewals:,}, cohort cases {Case.objects.filter(t_month=month).count():,}")  # fmt: skip
-        print(f"compute_payout, all branches {payout * 1000:9.1f} ms  ({len(captured)} queries in total; per branch "
-              f"{min(per_branch)}–{max(per_branch)})")  # fmt: skip
+        print(f"compute_all_payouts          {payout * 1000:9.1f} ms  ({len(captured)} queries for "
+              f"{len(branches)} branches)")  # fmt: skip
         if reads_time is not None:
             print(f"  of which its {len(reads)} SELECTs replayed through a bare cursor {reads_time * 1000:9.1f} ms")
             print_slowest(reads)
