@@ -16,27 +16,38 @@ def as_fraction(value: Number | str, *, what: str = "数值") -> Fraction:
     """The exact value of an int, Decimal, Fraction or numeric string ('0.3', '3/10'); floats are refused."""
     if type(value) is Fraction:  # already exact (the engine's own numbers): no copy
         return value
+    return Fraction(*_exact_ratio(value, what=what))
+
+
+def _exact_ratio(value: Number | str, *, what: str = "数值") -> tuple[int, int]:
+    """(numerator, denominator) of the exact value in lowest terms, as `as_fraction` reads it, without building a
+    Fraction, for the hot paths that only need the integers."""
+    if isinstance(value, Fraction):
+        return value.numerator, value.denominator
     if isinstance(value, bool | float):
         raise TypeError(f"{what}不能是 {type(value).__name__}（请用 Decimal 或 Fraction）：{value!r}")
+    if isinstance(value, int):
+        return value, 1
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{what}必须是有限数：{value}")
-        return Fraction(*value.as_integer_ratio())  # exact, without Fraction's generic type checks
+        return value.as_integer_ratio()
     try:
-        return Fraction(value)
+        exact = Fraction(value)
     except (ValueError, ZeroDivisionError) as error:
         raise ValueError(f"{what}不是有效数字：{value!r}") from error
+    return exact.numerator, exact.denominator
 
 
 def round_money(value: Number) -> Decimal:
     """Half-up (away from zero on a tie, like `ROUND_HALF_UP`) to 0.01, from the exact value."""
-    exact = as_fraction(value, what="金额")
-    fen = _half_up(exact, 100)
-    return Decimal(-fen if exact.numerator < 0 else fen).scaleb(-2)
+    numerator, denominator = _exact_ratio(value, what="金额")
+    fen = _half_up(numerator, denominator, 100)
+    return Decimal(-fen if numerator < 0 else fen).scaleb(-2)
 
 
 def is_whole_fen(amount: Decimal) -> bool:
-    return 100 % as_fraction(amount, what="金额").denominator == 0
+    return 100 % _exact_ratio(amount, what="金额")[1] == 0
 
 
 def format_money(amount: Number) -> str:
@@ -60,7 +71,7 @@ def format_coefficient(value: Number, places: int = 6) -> str:
     if decimal_text is not None:
         return decimal_text
     scale = 10**places
-    scaled = _half_up(exact, scale)
+    scaled = _half_up(exact.numerator, exact.denominator, scale)
     text = f"{scaled // scale}.{scaled % scale:0{places}d}".rstrip("0").rstrip(".")
     return ("-" if exact < 0 else "") + text
 
@@ -69,16 +80,16 @@ def format_percent(value: Number, *, places: int = 2, keep_zeros: bool = False) 
     """A rate as a percentage, half-up: 19/36 → '52.78%'; edges strip zeros (3/10 → '30%')."""
     exact = as_fraction(value)
     scale = 10**places
-    scaled = _half_up(exact, 100 * scale)
+    scaled = _half_up(exact.numerator, exact.denominator, 100 * scale)
     text = f"{scaled // scale}.{scaled % scale:0{places}d}" if places else str(scaled)
     if not keep_zeros and "." in text:
         text = text.rstrip("0").rstrip(".")
     return ("-" if exact < 0 and scaled else "") + text + "%"
 
 
-def _half_up(exact: Fraction, scale: int) -> int:
-    """floor(|exact| × scale + 1/2), in integers: the exact value is never approximated."""
-    return (2 * abs(exact.numerator) * scale + exact.denominator) // (2 * exact.denominator)
+def _half_up(numerator: int, denominator: int, scale: int) -> int:
+    """floor(|numerator / denominator| × scale + 1/2), in integers: the exact value is never approximated."""
+    return (2 * abs(numerator) * scale + denominator) // (2 * denominator)
 
 
 def _terminating_decimal(exact: Fraction, max_places: int = 12) -> str | None:
