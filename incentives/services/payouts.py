@@ -82,9 +82,9 @@ def compute_payout(*, branch: Branch, month: date, by: Staff | None) -> PayoutRu
 
 @transaction.atomic
 def compute_all_payouts(*, month: date, by: Staff | None) -> dict[str, PayoutRun | IncentiveError]:
-    """Every branch's draft for the month (by branch code), computed together: each query runs once for all
-    branches, so their number does not grow with the branches. A branch's refusal (as `compute_payout` would raise
-    it) is returned, not raised, and the other branches' drafts are written all the same."""
+    """Every branch's draft for the month (by branch code), computed together in one transaction: each query runs
+    once for all branches, so their number does not grow with the branches. A branch's refusal (as `compute_payout`
+    would raise it) is returned, not raised, and the other branches' drafts are written all the same."""
     branches = list(Branch.objects.order_by("code"))
     outcome = _compute_runs(branches=branches, month=month, by=by)
     return {branch.code: outcome[branch.pk] for branch in branches}
