@@ -21,8 +21,8 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from django.db import models
 from django.db.models import Count, DecimalField, F, Q, Sum
-from django.db.models.functions import TruncMonth
 
 from followups.models import Case, CaseState
 from incentives.models import SpecialAward, TeamSatisfaction
@@ -239,7 +239,11 @@ def _gather_sales(
         )
     rows = (
         sold_renewals(periods=periods)
-        .annotate(sale_month=TruncMonth("signed_on"))
+        .annotate(
+            sale_month=_sale_month(
+                first=min(first for first, _ in periods.values()), last=max(last for _, last in periods.values())
+            )
+        )
         .values("branch_id", "sale_month", "callback_id", "seller_id", "lead_id", "channel")
         .annotate(n=Count("pk"))
         .order_by()
@@ -264,6 +268,17 @@ def _gather_sales(
                     lead_window_before[ramp_lead][channel] += count
         item.lead_this_month = _channel_counts(lead_this_month)
         item.lead_window_before = _channel_counts(lead_window_before)
+
+
+def _sale_month(*, first: date, last: date) -> models.Case:
+    """签单月 as a plain CASE over the months from `first` to `last` (`models.Case`: `Case` here is the follow-up
+    case). Not TruncMonth: on SQLite that is a Python function called for every row."""
+    months = []
+    month = month_start(first)
+    while month <= last:
+        months.append(models.When(signed_on__gte=month, signed_on__lte=month_end(month), then=models.Value(month)))
+        month = next_month(month)
+    return models.Case(*months, output_field=models.DateField())
 
 
 def _add_sales(item: BranchMonthFacts, row: dict, *, channel: str, count: int) -> None:
