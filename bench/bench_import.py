@@ -162,6 +162,9 @@ def _rss_now() -> int:
 
 
 def measure(step: str, file: Path, database_url: str) -> dict:
+    # The perk tasks an import queues run in a worker after the commit, not in the importing process: an
+    # in-memory broker takes them (without a broker, Celery would run them eagerly, inside the measurement).
+    os.environ["CELERY_BROKER_URL"] = "memory://"
     _django(database_url)
     from django.conf import settings
     from openpyxl import load_workbook
