@@ -2,7 +2,8 @@
 counts, in the same run (DESIGN.md: "the monthly payout is set-based SQL, not a Python loop per policy").
 
     DJANGO_DEBUG=True python -m bench.bench_payout [--renewals 10000] [--repeat 5]
-    DJANGO_DEBUG=True python -m bench.bench_payout --demo-policies 1000000 [--repeat 3] [--keep-db]
+    DJANGO_DEBUG=True python -m bench.bench_payout --demo-policies 1000000 [--repeat 3] [--keep-db] \
+        [--lock-month-before]
 
 A throwaway test database is created (SQLite in memory, or test_<name> on PostgreSQL when DATABASE_URL points
 there) and filled with bulk inserts: one branch past its ramp window, 30 staff with targets, N renewals sold in May
@@ -21,10 +22,12 @@ payout of EVERY branch is computed with `compute_all_payouts` (by the group's fi
 branches: its query count does not depend on the number of branches). A branch whose run is refused (from its 4th
 programme month every lead, callback and seller needs a target; the demo seed normally creates them) is reported with
 the refusal text, and its missing targets are created (incentives.models.Target) before timing, so every branch is
-measured. Timed (median of --repeat passes, after a warm-up pass; seeding is not measured): `compute_all_payouts`
-— its locked months' corrections included — against two plain GROUP BY queries of the same counts for the whole
-group (renewals sold last month per branch × credited callback / seller / lead × channel; last month's cohort cases
-per branch × assignee). Also printed: the queries of one pass, and, to split database from Django, that pass's
+measured. With --lock-month-before, the month before is first computed, approved by a second finance login and
+locked for every branch, and 20 of its renewals are then cancelled: the pass also recomputes that locked month and
+books its corrections, as every month does in the steady state. Timed (median of --repeat passes, after a warm-up
+pass; seeding is not measured): `compute_all_payouts` against two plain GROUP BY queries of the same counts for the
+whole group (renewals sold last month per branch × credited callback / seller / lead × channel; last month's cohort
+cases per branch × assignee). Also printed: the queries of one pass, and, to split database from Django, that pass's
 SELECTs replayed through a bare cursor with the three costliest query shapes. The database is dropped at the end
 unless --keep-db.
 """
@@ -266,6 +269,42 @@ def add_missing_targets(branch, month: date) -> int:
     return len(people)
 
 
+def lock_month_before(month: date, by, *, cancel: int = 20) -> str:
+    """The month before `month` as finance leaves it in the steady state — every branch computed, approved by a
+    second finance login and locked — then `cancel` of its renewals cancelled (退保), so the timed pass recomputes
+    the locked month and books corrections. Returns what was done, for the output."""
+    from datetime import timedelta
+
+    from incentives.errors import IncentiveError
+    from incentives.services import approve_payout, compute_all_payouts, lock_payout
+    from incentives.services.facts import sold_renewals
+    from policies.models import Branch, Policy, Staff
+    from policies.services import create_staff, rebuild_terms
+    from renewal_desk.months import add_months, month_end, month_label
+    from renewal_desk.roles import Role
+
+    before = add_months(month, -1)
+    checker = (
+        Staff.objects.filter(active=True, user__groups__name=Role.FINANCE).exclude(pk=by.pk).order_by("employee_no")
+    ).first() or create_staff(employee_no="BENCH-FIN2", name="复核财务", branch=by.branch, roles=[Role.FINANCE])
+    for code, outcome in compute_all_payouts(month=before, by=by).items():
+        if isinstance(outcome, IncentiveError):
+            add_missing_targets(Branch.objects.get(code=code), before)
+    locked = 0
+    for outcome in compute_all_payouts(month=before, by=by).values():
+        if not isinstance(outcome, IncentiveError):
+            lock_payout(run=approve_payout(run=outcome, by=checker), by=checker)
+            locked += 1
+    sold = sold_renewals(
+        periods={pk: (before, month_end(before)) for pk in Branch.objects.values_list("pk", flat=True)}
+    )
+    terms = list(sold.order_by("pk").values_list("pk", "vehicle_id")[: cancel * 20 : 20])
+    Policy.objects.filter(term_id__in=[pk for pk, _ in terms]).update(cancelled_on=month + timedelta(days=2))
+    rebuild_terms([vehicle for _, vehicle in terms])
+    return (f"{month_label(before)} locked for {locked} branches (approved by {checker.employee_no}), "
+            f"then {len(terms)} of its renewals cancelled")  # fmt: skip
+
+
 def print_slowest(reads: list[str], top: int = 3) -> None:
     """The read shapes (literals blanked) that take most of one replay, for the README's "where the time goes"."""
     import re
@@ -337,6 +376,8 @@ def demo_main(options) -> None:
                    if isinstance(outcome, IncentiveError)}  # fmt: skip
         for code, outcome in refused.items():
             print(f"  still refused {code}: {outcome} (not computed)")
+        if options.lock_month_before:
+            print(lock_month_before(month, by))
 
         def all_branches() -> None:
             compute_all_payouts(month=month, by=by)
@@ -392,6 +433,9 @@ def main() -> None:
     parser.add_argument("--demo-policies", type=int, default=None, metavar="N",
                         help="every branch of a seed_demo group of N policies, last month")  # fmt: skip
     parser.add_argument("--keep-db", action="store_true", help="--demo-policies: leave the database behind")
+    parser.add_argument("--lock-month-before", action="store_true",
+                        help="--demo-policies: lock the month before first and cancel some of its renewals, so the "
+                             "pass recomputes it and books corrections")  # fmt: skip
     options = parser.parse_args()
     if options.demo_policies:
         options.repeat = options.repeat or 3

@@ -31,20 +31,8 @@ from renewal_desk.roles import Role
 # Staff who must have a monthly target from the 4th programme month (§7 RAMP).
 TARGET_ROLES = (Role.LEAD, Role.CALLBACK, Role.SELLER)
 PREPARER_ROLES = (Role.FINANCE, Role.ADMIN, Role.MANAGER, Role.GM)
-# What a recomputation changes on an existing run.
-RUN_FIELDS = (
-    "state",
-    "rule_version",
-    "prepared_by",
-    "prepared_at",
-    "approved_by",
-    "approved_at",
-    "store_count",
-    "telesales_count",
-    "ramp_note",
-    "line_count",
-    "total",
-)
+# What differs from run to run when several are recomputed together (the rest is the same for all of them).
+RUN_FIGURES = ("rule_version", "store_count", "telesales_count", "ramp_note", "line_count", "total")
 
 
 def missing_targets(*, branch: Branch, month: date) -> list[str]:
@@ -123,7 +111,7 @@ def _compute_runs(
         run = runs.get(branch.pk) or PayoutRun(branch=branch, month=month)
         written.append((run, _draft(run, result, corrections, by=by, at=now)))
         outcome[branch.pk] = run
-    _write_runs(written)
+    _write_runs(written, by=by, at=now)
     return outcome
 
 
@@ -176,16 +164,21 @@ def _draft(
     return rows
 
 
-def _write_runs(written: list[tuple[PayoutRun, list[PayoutLine]]]) -> None:
+def _write_runs(written: list[tuple[PayoutRun, list[PayoutLine]]], *, by: Staff | None, at: datetime) -> None:
     """A handful of statements for any number of runs: the previous drafts' lines deleted, the runs inserted or
     updated, every new line inserted."""
-    recomputed = [run.pk for run, _ in written if run.pk is not None]
+    recomputed = [run for run, _ in written if run.pk is not None]
     if recomputed:
         # A draft's lines are never referenced (adjustments refer to locked lines only): delete them in one
         # statement, without loading their explanations (the database still enforces the PROTECT foreign key).
-        stale = PayoutLine.objects.filter(run_id__in=recomputed)
+        stale = PayoutLine.objects.filter(run__in=recomputed)
         stale._raw_delete(stale.db)
-        PayoutRun.objects.bulk_update([run for run, _ in written if run.pk is not None], RUN_FIELDS)
+        # Back to draft, approval withdrawn: one plain UPDATE for all; Django's bulk_update (a CASE per field and
+        # run, slow to build) only for the figures that differ.
+        PayoutRun.objects.filter(pk__in=[run.pk for run in recomputed]).update(
+            state=PayoutRun.State.DRAFT, prepared_by=by, prepared_at=at, approved_by=None, approved_at=None
+        )
+        PayoutRun.objects.bulk_update(recomputed, RUN_FIGURES)
     PayoutRun.objects.bulk_create([run for run, _ in written if run.pk is None])
     PayoutLine.objects.bulk_create([row for _, rows in written for row in rows])
 
