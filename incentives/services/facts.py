@@ -232,18 +232,13 @@ def _gather_sales(
     each branch's earliest month needed (its ramp window's start when a month in the window is requested)."""
     periods: dict[int, tuple[date, date]] = {}
     for (branch_id, month), item in facts.items():
-        first = _window_start(item.branch) if (branch_id, month) in in_window else month
-        earlier = periods.get(branch_id)
-        periods[branch_id] = (
-            (min(first, earlier[0]), max(month_end(month), earlier[1])) if earlier else (first, month_end(month))
-        )
+        first, last = _window_start(item.branch) if (branch_id, month) in in_window else month, month_end(month)
+        known_first, known_last = periods.get(branch_id, (first, last))
+        periods[branch_id] = (min(first, known_first), max(last, known_last))
+    earliest, latest = min(first for first, _ in periods.values()), max(last for _, last in periods.values())
     rows = (
         sold_renewals(periods=periods)
-        .annotate(
-            sale_month=_sale_month(
-                first=min(first for first, _ in periods.values()), last=max(last for _, last in periods.values())
-            )
-        )
+        .annotate(sale_month=_sale_month(first=earliest, last=latest))
         .values("branch_id", "sale_month", "callback_id", "seller_id", "lead_id", "channel")
         .annotate(n=Count("pk"))
         .order_by()
