@@ -1,11 +1,13 @@
 """Customers of an import: matched by keyed ID hash when a row gives the ID, else by normalised name + mobile
-(DOMAIN.md §12); created in bulk; 短信同意 applied only when the workbook's answer changed (DOMAIN.md §4)."""
+(DOMAIN.md §12); created in bulk; 短信同意 applied only when the workbook's answer changed (DOMAIN.md §4).
+Read from the plan's index a batch at a time; the primary keys go back into it."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from policies.importer.bulk import BATCH, assign_changed, batches
+from policies.importer.bulk import BATCH, assign_changed
+from policies.importer.index import FoldedCustomer
 from policies.importer.plan import ValidatedWorkbook
 from policies.importer.report import Counts
 from policies.models import ConsentChange, Customer
@@ -25,15 +27,16 @@ class CustomerWriter:
         self.today = today
         self.now = now
 
-    def write(self) -> dict[tuple, int]:
-        """Customer key -> primary key, for every customer of the workbook (created or matched)."""
+    def write(self) -> None:
+        """Every customer of the workbook, created or matched; the index learns each one's primary key."""
         counts = self.counts
-        facts_of = self.plan.customers
-        adopted: set[int] = set()
-        customer_ids: dict[tuple, int] = {}
-        for keys in batches(facts_of):
+        index = self.plan.index
+        for folded in index.customers(BATCH):
+            facts_of = {facts.key: facts for facts in folded}
+            keys = list(facts_of)
+            customer_ids: dict[tuple, int] = {}
             consent_rows: list[ConsentChange] = []
-            matched = self._match_customers(keys, adopted)
+            matched = self._match_customers(facts_of)
             last_import = self._last_imported_consent(
                 [customer.pk for key, customer in matched.items() if facts_of[key].consent is not None]
             )
@@ -81,11 +84,15 @@ class CustomerWriter:
                 Customer.objects.bulk_update(changed, ["name", "mobile", "mobile_last4", "id_masked", "id_hash"])
             ConsentChange.objects.bulk_create(consent_rows, batch_size=BATCH)
             counts.created += len(new)
-        return customer_ids
+            index.set_customer_pks((facts.id, customer_ids[facts.key]) for facts in folded)
+        index.resolve_customer_aliases()
 
-    def _match_customers(self, keys: list[tuple], adopted: set[int]) -> dict[tuple, Customer]:
+    def _match_customers(self, facts_of: dict[tuple, FoldedCustomer]) -> dict[tuple, Customer]:
         """By keyed ID hash when the rows give an ID, else by normalised name + mobile (DOMAIN.md §12)."""
-        facts_of = self.plan.customers
+        keys = list(facts_of)
+        # A customer adopted here has its ID hash once the batch is written, so later batches no longer find it
+        # adoptable: the set need not outlive the batch.
+        adopted: set[int] = set()
         hashes = [key[1] for key in keys if key[0] == "id"]
         by_hash = {c.id_hash: c for c in Customer.objects.filter(id_hash__in=hashes)} if hashes else {}
         mobiles = {facts_of[key].mobile for key in keys if facts_of[key].mobile}

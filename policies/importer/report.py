@@ -57,6 +57,21 @@ class ImportReport:
     def warn(self, sheet: str, row: int | None, column: str, message: str) -> None:
         self.warnings.append(Issue(sheet, row, column, message))
 
+    def insert_row_errors(self, since: int, issues: list[Issue]) -> None:
+        """Errors found once a whole sheet was read (`issues`, by row), placed among the errors its rows already
+        had (errors[since:], in row order): each after those of its own row, before those of any later row."""
+        if not issues:
+            return
+        merged: list[Issue] = []
+        pending = 0
+        for issue in self.errors[since:]:
+            while issue.row is not None and pending < len(issues) and issues[pending].row < issue.row:
+                merged.append(issues[pending])
+                pending += 1
+            merged.append(issue)
+        merged.extend(issues[pending:])
+        self.errors[since:] = merged
+
     def count(self, label: str) -> Counts:
         return self.counts.setdefault(label, Counts())
 

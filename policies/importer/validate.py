@@ -4,6 +4,7 @@ Sheets are read in a fixed order (门店 → 员工 → 保单 → 保有客户 
 against the workbook's own rows or the database. Each row is parsed once; a valid row is kept as a compact
 tuple (the big sheets in a RowSpool on disk), and what the rows say about shared records — a vehicle, a
 customer — is folded into one entry per VIN / per customer, so the writer writes each once, deterministically.
+Natural keys and folds live in the plan's WorkbookIndex (on disk too): memory stays flat whatever the row count.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from policies.importer import columns as sheets
-from policies.importer.plan import CustomerFacts, ValidatedWorkbook, VehicleFacts
+from policies.importer.plan import ValidatedWorkbook
 from policies.importer.reading import SheetTable, WorkbookReader
-from policies.importer.report import ImportReport
+from policies.importer.report import ImportReport, Issue
 from policies.importer.rows import (
     BranchRow,
     CustomerKey,
@@ -59,6 +60,12 @@ USUAL_PREMIUM = (Decimal("50"), Decimal("200000"))
 PROGRESS_EVERY = 5000
 _ROLE_NAMES = "续保专员、回访员、服务顾问、续保负责人、经理、副总经理、总经理、财务、管理员、事业部"
 _ROLE_LABELS = dict(Role.choices)
+# Sheets whose natural key is checked set-based in the index once the sheet is read (they can be 100,000 rows):
+# sheet -> (column the error is on, the key as the message names it)
+_INDEXED_KEYS = {
+    sheets.POLICIES: ("保单号", lambda insurer, number: f"保险公司“{insurer}”的保单号“{number}”"),
+    sheets.RETAINED: ("车架号", lambda branch, vin: f"本门店的车架号“{vin}”"),
+}
 
 
 def _is_blank(value: object) -> bool:
@@ -106,9 +113,6 @@ class WorkbookValidator:
             self.db_salaries = dict(own_staff.values_list("employee_no", "base_salary"))
         self.book_branches: dict[str, int] = {}
         self.book_staff: dict[str, tuple[int, str]] = {}
-        # insurer -> 保单号 -> first row: nested rather than keyed by a tuple, ~60 bytes less per row
-        self.policy_rows: dict[str, dict[str, int]] = {}
-        self.retained_keys: dict[tuple[str, str], int] = {}
         self.target_keys: dict[tuple, int] = {}
         self.satisfaction_keys: dict[tuple, int] = {}
         self.coverage_cache: dict[object, object] = {}
@@ -138,12 +142,15 @@ class WorkbookValidator:
                 continue
             handle = handlers[name]
             count = 0
+            first_error = len(self.report.errors)
             for number, values in table.data_rows():
                 handle(RowCheck(table, self.report, number, values))
                 count += 1
                 if count % PROGRESS_EVERY == 0:
                     self.progress(f"正在校验“{table.title}”第 {number} 行")
             self.report.rows_read[name] = count
+            if name in _INDEXED_KEYS:
+                self._report_repeated_keys(table, name, first_error)
         if self.scope.restricted and self.policy_table is not None:
             self._check_policies_stay_in_branch()
         return self.plan
@@ -188,6 +195,17 @@ class WorkbookValidator:
             return True
         seen[key] = check.number
         return False
+
+    def _report_repeated_keys(self, table: SheetTable, name: str, first_error: int) -> None:
+        """The same natural key twice: an error on every later row, naming the first (as _duplicate does)."""
+        column, what = _INDEXED_KEYS[name]
+        header = table.header(column)
+        repeated = [
+            Issue(table.title, row, header, f"{what(first, second)}与第 {first_row} 行重复")
+            for row, first_row, first, second in self.plan.index.duplicates(name)
+        ]
+        # Each row's key was its last check: the error goes after that row's others, as if found row by row.
+        self.report.insert_row_errors(first_error, repeated)
 
     # --- 门店 -------------------------------------------------------------------------------------
 
@@ -310,13 +328,12 @@ class WorkbookValidator:
         follow_up = self._staff_ref(check, "跟进人工号")
         consent = check.parse("短信同意", parse_yes_no)
         if insurer and policy_no:
-            what = f"保险公司“{insurer}”的保单号“{policy_no}”"
-            self._duplicate(check, self.policy_rows.setdefault(insurer, {}), policy_no, "保单号", what)
+            self.plan.index.add_key(sheets.POLICIES, insurer, policy_no, check.number)
         if check.failed:
             return
         customer = self._customer(name, mobile, id_number, consent)
-        self._vehicle(vin).learn(
-            rank=end_on.toordinal(), plate=plate, new_energy=new_energy, model_name=model_name, owner=customer
+        self.plan.index.learn_vehicle(
+            vin, rank=end_on.toordinal(), plate=plate, new_energy=new_energy, model_name=model_name, owner=customer
         )
         self.plan.insurers.add(insurer)
         self.plan.policies.append(
@@ -353,44 +370,30 @@ class WorkbookValidator:
         return cached
 
     def _customer(self, name: str, mobile: str, id_number: str, consent: bool | None) -> CustomerKey:
+        """The customer's key; the index folds what the row says (the latest name, a mobile, 短信同意)."""
         name = " ".join(name.split())
         if id_number:
-            key: CustomerKey = ("id", customer_id_hash(id_number))
-            facts = self.plan.customers.get(key)
-            if facts is None:
-                facts = self.plan.customers[key] = CustomerFacts(name, mobile, mask_id_number(id_number), key[1])
-            else:
-                facts.name = name
-                facts.mobile = mobile or facts.mobile
-            if mobile:
-                self.plan.customer_alias.setdefault(("nm", name, mobile), key)
+            id_hash = customer_id_hash(id_number)
+            key: CustomerKey = ("id", id_hash)
+            id_masked = mask_id_number(id_number)
         else:
-            key = ("nm", name, mobile)
-            facts = self.plan.customers.get(key)
-            if facts is None:
-                facts = self.plan.customers[key] = CustomerFacts(name, mobile, "", None)
-        if consent is not None:
-            facts.consent = consent
+            key, id_hash, id_masked = ("nm", name, mobile), None, ""
+        self.plan.index.learn_customer(
+            key, name=name, mobile=mobile, id_masked=id_masked, id_hash=id_hash, consent=consent
+        )
         return key
-
-    def _vehicle(self, vin: str) -> VehicleFacts:
-        facts = self.plan.vehicles.get(vin)
-        if facts is None:
-            facts = self.plan.vehicles[vin] = VehicleFacts()
-        return facts
 
     def _check_policies_stay_in_branch(self) -> None:
         """A lead may not take over another branch's policy by importing its number (insurer + 保单号)."""
         table = self.policy_table
-        numbers = sorted({number for rows in self.policy_rows.values() for number in rows})
-        for start in range(0, len(numbers), 2000):
+        for first_rows in self.plan.index.first_rows(sheets.POLICIES, 2000):
             elsewhere = (
-                Policy.objects.filter(policy_no__in=numbers[start : start + 2000])
+                Policy.objects.filter(policy_no__in=sorted({number for _, number in first_rows}))
                 .exclude(branch__code=self.scope.branch_code)
                 .values_list("insurer__name", "policy_no")
             )
             for insurer, number in elsewhere:
-                row = self.policy_rows.get(insurer, {}).get(number)
+                row = first_rows.get((insurer, number))
                 if row is not None:
                     self.report.error(
                         table.title, row, table.header("保单号"), f"{OWN_BRANCH_ONLY}：该保单属于其他门店"
@@ -411,11 +414,11 @@ class WorkbookValidator:
         follow_up = self._staff_ref(check, "跟进人工号")
         consent = check.parse("短信同意", parse_yes_no)
         if branch and vin:
-            self._duplicate(check, self.retained_keys, (branch, vin), "车架号", f"本门店的车架号“{vin}”")
+            self.plan.index.add_key(sheets.RETAINED, branch, vin, check.number)
         if check.failed:
             return
         customer = self._customer(name, mobile, "", consent)
-        self._vehicle(vin).learn(rank=0, plate=plate, new_energy=new_energy, model_name="", owner=customer)
+        self.plan.index.learn_vehicle(vin, rank=0, plate=plate, new_energy=new_energy, model_name="", owner=customer)
         self.plan.retained.append(
             RetainedRow(
                 check.number, branch, vin, customer, last_return_on, previous_insurer, previous_policy_no,

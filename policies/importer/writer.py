@@ -4,20 +4,22 @@ Records are matched by their natural keys (门店编码; 工号; insurer + 保�
 fetched a batch at a time; only new rows are inserted and only rows whose imported values differ are updated,
 so importing the same workbook twice writes nothing the second time. Fields the workbook does not carry
 (cases, contacts, quotes, 退保 dates, consent the desk recorded since the last import) are never touched,
-and a column missing from the sheet leaves its field as it is.
+and a column missing from the sheet leaves its field as it is. Customers' and vehicles' primary keys go into the
+plan's index on disk and are looked up a chunk of rows at a time, so memory does not grow with the workbook.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from policies.importer import columns as sheets
-from policies.importer.bulk import BATCH, assign_changed, batches, insert_rows
+from policies.importer.bulk import BATCH, assign_changed, insert_rows
 from policies.importer.customers import CustomerWriter
 from policies.importer.incentives_hook import write_satisfaction, write_targets
 from policies.importer.plan import ValidatedWorkbook
@@ -82,6 +84,11 @@ RETAINED_FIELDS = {
 }
 
 
+class _ChunkIds(NamedTuple):
+    vehicles: dict[str, int]  # VIN -> pk
+    customers: dict[tuple, int]  # customer key -> pk
+
+
 def _managed(mapping: dict[str, tuple[str, ...]], present: frozenset[str]) -> list[str]:
     return [field for column, fields in mapping.items() if column in present for field in fields]
 
@@ -96,9 +103,6 @@ class WorkbookWriter:
         self.branch_ids: dict[str, int] = {}
         self.staff_ids: dict[str, int] = {}
         self.insurer_ids: dict[str, int] = {}
-        self.customer_ids: dict[tuple, int] = {}
-        self.vehicle_ids: dict[str, int] = {}
-        self.touched_vehicles: set[int] = set()
 
     def write(self) -> None:
         present = self.plan.present
@@ -111,10 +115,12 @@ class WorkbookWriter:
         if sheets.POLICIES in present:
             self.progress("正在写入保单")
             self._policies()
-            if self.touched_vehicles:
-                self.progress(f"正在重建保险期（{len(self.touched_vehicles)} 辆车）")
-                self.report.terms_rebuilt = rebuild_terms(self.touched_vehicles)
-                _queue_perk_sync(sorted(self.touched_vehicles))
+            touched = self.plan.index.touched_count()
+            if touched:
+                self.progress(f"正在重建保险期（{touched} 辆车）")
+                for vehicle_ids in self.plan.index.touched_vehicles(PERK_SYNC_CHUNK):
+                    self.report.terms_rebuilt += rebuild_terms(vehicle_ids)
+                    _queue_perk_sync(vehicle_ids)
         if sheets.RETAINED in present:
             self._retained()
         if sheets.TARGETS in present:
@@ -198,37 +204,36 @@ class WorkbookWriter:
     # --- 客户 and 车辆: once per customer / VIN, whatever the number of rows naming them -------------
 
     def _customers(self) -> None:
-        self.customer_ids = CustomerWriter(self.plan, self.report.count("客户"), today=self.today, now=self.now).write()
-
-    def _customer_id(self, key: tuple) -> int:
-        return self.customer_ids[self.plan.customer_key(key)]
+        CustomerWriter(self.plan, self.report.count("客户"), today=self.today, now=self.now).write()
 
     def _vehicles(self) -> None:
         counts = self.report.count("车辆")
-        for items in batches(self.plan.vehicles.items()):
-            existing = {v.vin: v for v in Vehicle.objects.filter(vin__in=[vin for vin, _ in items])}
+        for folded in self.plan.index.vehicles(BATCH):
+            existing = {v.vin: v for v in Vehicle.objects.filter(vin__in=[facts.vin for facts in folded])}
             new, changed = [], []
-            for vin, facts in items:
+            pks: dict[str, int] = {}
+            for facts in folded:
                 values: dict = {}
                 if facts.plate:
                     values["plate"], values["new_energy"] = facts.plate, facts.new_energy
                 if facts.model_name:
                     values["model_name"] = facts.model_name
-                if facts.owner is not None:
-                    values["owner_id"] = self._customer_id(facts.owner)
-                vehicle = existing.get(vin)
+                if facts.owner_id is not None:
+                    values["owner_id"] = facts.owner_id
+                vehicle = existing.get(facts.vin)
                 if vehicle is None:
-                    new.append(Vehicle(vin=vin, **values))
+                    new.append(Vehicle(vin=facts.vin, **values))
                 elif assign_changed(vehicle, values, values):
                     changed.append(vehicle)
                 else:
                     counts.unchanged += 1
-                    self.vehicle_ids[vin] = vehicle.pk
+                    pks[facts.vin] = vehicle.pk
             Vehicle.objects.bulk_create(new, batch_size=BATCH)
             if changed:
                 Vehicle.objects.bulk_update(changed, ["plate", "new_energy", "model_name", "owner_id"])
             for vehicle in (*new, *changed):
-                self.vehicle_ids[vehicle.vin] = vehicle.pk
+                pks[vehicle.vin] = vehicle.pk
+            self.plan.index.set_vehicle_pks((facts.id, pks[facts.vin]) for facts in folded)
             counts.created += len(new)
             counts.updated += len(changed)
 
@@ -244,26 +249,29 @@ class WorkbookWriter:
             existing = {
                 (p.insurer_id, p.policy_no): p for p in Policy.objects.filter(policy_no__in={r.policy_no for r in rows})
             }
+            ids = self._ids_for(rows)
             new, changed = [], []
+            touched: set[int] = set()
             for row in rows:
-                imported = self._policy_values(row)
+                imported = self._policy_values(row, ids)
                 insurer_id = self.insurer_ids[row.insurer]
                 policy = existing.get((insurer_id, row.policy_no))
                 if policy is None:
                     new.append((insurer_id, row.policy_no, *imported, self.now, self.now))
-                    self.touched_vehicles.add(self.vehicle_ids[row.vin])
+                    touched.add(ids.vehicles[row.vin])
                     continue
                 values = dict(zip(POLICY_VALUE_FIELDS, imported, strict=True))
                 previous_vehicle = policy.vehicle_id
                 if assign_changed(policy, values, managed):
                     policy.updated_at = self.now
                     changed.append(policy)
-                    self.touched_vehicles.update((previous_vehicle, policy.vehicle_id))
+                    touched.update((previous_vehicle, policy.vehicle_id))
                 else:
                     counts.unchanged += 1
             insert_rows(Policy, new_fields, new)
             if changed:
                 Policy.objects.bulk_update(changed, [*managed, "updated_at"])
+            self.plan.index.touch_vehicles(touched)
             counts.created += len(new)
             counts.updated += len(changed)
             done += len(rows)
@@ -276,11 +284,19 @@ class WorkbookWriter:
         Insurer.objects.bulk_create(missing)
         self.insurer_ids.update((insurer.name, insurer.pk) for insurer in missing)
 
-    def _policy_values(self, row: PolicyRow) -> tuple:
+    def _ids_for(self, rows: list[PolicyRow] | list[RetainedRow]) -> _ChunkIds:
+        """The primary keys of the vehicles and customers a chunk of rows names: two lookups in the index."""
+        index = self.plan.index
+        return _ChunkIds(
+            vehicles=index.vehicle_pks({row.vin for row in rows}),
+            customers=index.customer_pks({row.customer for row in rows}),
+        )
+
+    def _policy_values(self, row: PolicyRow, ids: _ChunkIds) -> tuple:
         """The imported fields of a policy, in POLICY_VALUE_FIELDS order."""
         staff = self.staff_ids
         return (
-            row.kind, self.branch_ids[row.branch], self.vehicle_ids[row.vin], self._customer_id(row.customer),
+            row.kind, self.branch_ids[row.branch], ids.vehicles[row.vin], ids.customers[row.customer],
             row.signed_on, row.start_on, row.end_on, row.premium, list(row.coverages), row.has_vehicle_damage,
             row.third_party_limit, row.channel, staff.get(row.callback), staff.get(row.seller), staff.get(row.lead),
             row.previous_policy_no, staff.get(row.follow_up),
@@ -290,13 +306,14 @@ class WorkbookWriter:
         counts = self.report.count(sheets.RETAINED)
         managed = _managed(RETAINED_FIELDS, self.plan.present[sheets.RETAINED])
         for rows in self.plan.retained.chunks():
+            ids = self._ids_for(rows)
             existing = {
                 (r.branch_id, r.vehicle_id): r
-                for r in RetainedCustomer.objects.filter(vehicle_id__in={self.vehicle_ids[row.vin] for row in rows})
+                for r in RetainedCustomer.objects.filter(vehicle_id__in=set(ids.vehicles.values()))
             }
             new, changed = [], []
             for row in rows:
-                values = self._retained_values(row)
+                values = self._retained_values(row, ids)
                 retained = existing.get((values["branch_id"], values["vehicle_id"]))
                 if retained is None:
                     new.append(RetainedCustomer(**values))
@@ -311,11 +328,11 @@ class WorkbookWriter:
             counts.created += len(new)
             counts.updated += len(changed)
 
-    def _retained_values(self, row: RetainedRow) -> dict:
+    def _retained_values(self, row: RetainedRow, ids: _ChunkIds) -> dict:
         return {
             "branch_id": self.branch_ids[row.branch],
-            "vehicle_id": self.vehicle_ids[row.vin],
-            "customer_id": self._customer_id(row.customer),
+            "vehicle_id": ids.vehicles[row.vin],
+            "customer_id": ids.customers[row.customer],
             "last_return_on": row.last_return_on,
             "previous_insurer": row.previous_insurer,
             "previous_policy_no": row.previous_policy_no,
