@@ -306,6 +306,37 @@ def test_the_same_natural_key_twice_in_one_workbook_is_an_error_on_the_later_row
     assert "与第 2 行重复" in report.errors[3].message
 
 
+def test_a_repeated_policy_number_is_listed_after_its_rows_other_errors_and_before_the_next_rows(tmp_path):
+    sheets = standard_sheets()
+    sheets["保单"] += [
+        policy_row("PDAA0001", n=3, 车牌号="京A12O45"),  # Excel row 6: a bad plate, and row 2's number
+        policy_row("PDAA0003", n=4, 联系电话="12812345678"),  # row 7
+        policy_row("PDAA0001", n=5),  # row 8: row 2's number again
+    ]
+
+    report = import_workbook(write_workbook(tmp_path / "dupes.xlsx", sheets))
+
+    assert [(issue.row, issue.column) for issue in report.errors] == [
+        (6, "车牌号"), (6, "保单号"), (7, "联系电话"), (8, "保单号"),
+    ]  # fmt: skip
+    assert report.errors[1].message == "保险公司“平安产险”的保单号“PDAA0001”与第 2 行重复"
+    assert report.errors[3].message == "保险公司“平安产险”的保单号“PDAA0001”与第 2 行重复"
+
+
+def test_a_policy_number_repeated_thousands_of_rows_later_is_reported_with_its_first_row(tmp_path):
+    # given more rows than one 2,000-row chunk, the last repeating the first's number
+    sheets = standard_sheets()
+    sheets["保单"] = [policy_row(f"P{index:05d}", n=index // 2 + 1) for index in range(2100)]
+    sheets["保单"].append(policy_row("P00000", n=1))
+
+    report = import_workbook(write_workbook(tmp_path / "long.xlsx", sheets))
+
+    assert [issue.line() for issue in report.errors] == [
+        "保单!第2102行 保单号: 保险公司“平安产险”的保单号“P00000”与第 2 行重复"
+    ]
+    assert not Policy.objects.exists()
+
+
 # --- references ---------------------------------------------------------------------------------------
 
 
