@@ -2,9 +2,11 @@
 customer and per VIN, and later the primary keys the writer gave them.
 
 Kept in Python dicts these cost ~0.6 KB per policy row, so memory grew with the file. A private temporary
-SQLite database (sqlite3.connect("")) holds them instead: SQLite deletes its file as soon as it opens it (and
-so after a crash too: it holds names and full phones), keeps a bounded page cache, and lets the folds run as
-UPSERTs and the duplicate search as one GROUP BY. Writes are buffered and sent `chunk_rows` at a time.
+SQLite database (sqlite3.connect("")) holds them instead: SQLite unlinks its file as soon as it opens it, so it
+is gone after a crash too (it holds names and full phones, like the RowSpool's anonymous file), keeps a bounded
+page cache (2 MB by default), and lets the folds run as UPSERTs and the duplicate search as one GROUP BY. The
+file lives in SQLite's temporary directory: SQLITE_TMPDIR or TMPDIR, else /var/tmp (~13 MB per 100,000 rows).
+Writes are buffered and sent `chunk_rows` at a time.
 
 Customer keys are the validator's tuples: ("id", keyed hash of the ID number) or ("nm", name, mobile). They are
 stored as (kind, a, b), with b = "" for an ID key.
