@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from perks.models import ZERO, Entitlement, EntryType, LedgerEntry, TermPerkCounter
@@ -20,13 +19,8 @@ from policies.models import Branch, Staff, VehicleTerm
 def locked_counters(*term_ids: int) -> dict[int, TermPerkCounter]:
     """Create (if missing) and lock the perk counters of these terms, in ascending term id."""
     ids = sorted({term_id for term_id in term_ids if term_id is not None})
-    for term_id in ids:
-        if not TermPerkCounter.objects.filter(term_id=term_id).exists():
-            try:
-                with transaction.atomic():
-                    TermPerkCounter.objects.create(term_id=term_id)
-            except IntegrityError:
-                pass  # another transaction created it first; we lock theirs below
+    # One INSERT for the missing ones; a counter another transaction created first is skipped and locked below.
+    TermPerkCounter.objects.bulk_create([TermPerkCounter(term_id=term_id) for term_id in ids], ignore_conflicts=True)
     counters = TermPerkCounter.objects.select_for_update().filter(term_id__in=ids).order_by("term_id")
     return {counter.term_id: counter for counter in counters}
 
@@ -110,26 +104,51 @@ def issue(
     note: str = "",
 ) -> Entitlement:
     """A new entitlement and its ISSUED ledger row."""
-    entitlement = Entitlement.objects.create(
-        term=term,
-        vehicle_id=term.vehicle_id,
-        owner_id=term.owner_id,
-        branch_id=term.branch_id,
-        kind=kind,
-        face_value=face_value,
-        quantity=quantity,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        oil_request=oil_request,
-        sequence=sequence,
-        rule_terms=rule_terms,
-        issued_by=by,
-    )
-    write_entry(
-        entitlement=entitlement, entry_type=EntryType.ISSUED, occurred_on=on, by=by, quantity=quantity or 1,
-        amount=face_value, note=note,
+    entitlement = unsaved_entitlement(
+        term=term, kind=kind, valid_from=valid_from, valid_until=valid_until, rule_terms=rule_terms, by=by,
+        face_value=face_value, quantity=quantity, oil_request=oil_request, sequence=sequence,
     )  # fmt: skip
-    return entitlement
+    return issue_all([entitlement], on=on, by=by, note=note)[0]
+
+
+def unsaved_entitlement(
+    *,
+    term: VehicleTerm,
+    kind: str,
+    valid_from: date,
+    valid_until: date,
+    rule_terms: dict,
+    by: Staff | None,
+    face_value: Decimal = ZERO,
+    quantity: int | None = 1,
+    oil_request=None,
+    sequence: int = 1,
+) -> Entitlement:
+    return Entitlement(
+        term=term, vehicle_id=term.vehicle_id, owner_id=term.owner_id, branch_id=term.branch_id, kind=kind,
+        face_value=face_value, quantity=quantity, valid_from=valid_from, valid_until=valid_until,
+        oil_request=oil_request, sequence=sequence, rule_terms=rule_terms, issued_by=by,
+    )  # fmt: skip
+
+
+def issue_all(entitlements: list[Entitlement], *, on: date, by: Staff | None, note: str = "") -> list[Entitlement]:
+    """Write new entitlements and their ISSUED ledger rows: two INSERTs however many (a renewal earns six or more,
+    and an import issues them for thousands of renewals)."""
+    if not entitlements:
+        return []
+    Entitlement.objects.bulk_create(entitlements)
+    issued = [_issued_row(entitlement, on=on, by=by, note=note) for entitlement in entitlements]
+    LedgerEntry.objects.bulk_create(issued)
+    return entitlements
+
+
+def _issued_row(entitlement: Entitlement, *, on: date, by: Staff | None, note: str) -> LedgerEntry:
+    return LedgerEntry(
+        entry_type=EntryType.ISSUED, entitlement=entitlement, kind=entitlement.kind, vehicle_id=entitlement.vehicle_id,
+        term_id=entitlement.term_id, branch_id=entitlement.branch_id, quantity=entitlement.quantity or 1,
+        amount=entitlement.face_value, valid_from=entitlement.valid_from, valid_until=entitlement.valid_until,
+        rule_terms=entitlement.rule_terms, occurred_on=on, recorded_by=by, note=note,
+    )  # fmt: skip
 
 
 def issued_entry(entitlement: Entitlement) -> LedgerEntry:

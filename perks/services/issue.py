@@ -22,7 +22,16 @@ from perks.models import (
     TermPerkCounter,
 )
 from perks.selectors.history import loyalty_history, won_back_vehicle
-from perks.services.common import issue, issued_entry, locked_counters, perks_start_of, terms_in_force, write_entry
+from perks.services.common import (
+    issue,
+    issue_all,
+    issued_entry,
+    locked_counters,
+    perks_start_of,
+    terms_in_force,
+    unsaved_entitlement,
+    write_entry,
+)
 from policies.models import RenewalKind, Staff, VehicleTerm
 from renewal_desk.months import add_months
 
@@ -91,8 +100,8 @@ def issue_renewal_perks(
         else:
             fields.setdefault("valid_from", voucher_from)
             fields.setdefault("valid_until", voucher_until)
-        entitlement = issue(term=term, kind=kind, rule_terms=record, on=recorded_on, by=recorded_by, **fields)
-        outcome.issued.append(entitlement)
+        entitlement = unsaved_entitlement(term=term, kind=kind, rule_terms=record, by=recorded_by, **fields)
+        outcome.issued.append(entitlement)  # written together below
         return entitlement
 
     if PerkKind.REPAIR_CARD not in have:
@@ -113,6 +122,7 @@ def issue_renewal_perks(
     _issue_loyalty(term, give, terms)
     if term.previous_term_id:
         _vest_open_case_oil(term, counters, give, terms)
+    issue_all(outcome.issued, on=recorded_on, by=recorded_by)
     counter.save()
     return outcome
 
