@@ -88,26 +88,9 @@ def write_entry(
     )
 
 
-def issue(
-    *,
-    term: VehicleTerm,
-    kind: str,
-    valid_from: date,
-    valid_until: date,
-    rule_terms: dict,
-    on: date,
-    by: Staff | None,
-    face_value: Decimal = ZERO,
-    quantity: int | None = 1,
-    oil_request=None,
-    sequence: int = 1,
-    note: str = "",
-) -> Entitlement:
-    """A new entitlement and its ISSUED ledger row."""
-    entitlement = unsaved_entitlement(
-        term=term, kind=kind, valid_from=valid_from, valid_until=valid_until, rule_terms=rule_terms, by=by,
-        face_value=face_value, quantity=quantity, oil_request=oil_request, sequence=sequence,
-    )  # fmt: skip
+def issue(*, term: VehicleTerm, kind: str, on: date, by: Staff | None, note: str = "", **fields) -> Entitlement:
+    """A new entitlement (fields as for unsaved_entitlement) and its ISSUED ledger row."""
+    entitlement = unsaved_entitlement(term=term, kind=kind, by=by, **fields)
     return issue_all([entitlement], on=on, by=by, note=note)[0]
 
 
